@@ -1,0 +1,60 @@
+// Byte helpers for the edges: RFC 4648 §4 base64 (with padding) and lowercase hex.
+// Inside lotproof, bytes are Uint8Array; text encodings exist only at the edges.
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Decodes UTF-8, throwing on any invalid sequence. */
+export function fromUtf8(b: Uint8Array): string {
+  return strictDecoder.decode(b);
+}
+
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function toBase64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+/**
+ * Decodes canonical standard base64 (RFC 4648 §4, padded). Returns undefined for anything
+ * else, including URL-safe alphabets, missing padding and non-zero trailing bits, so that one
+ * value has exactly one accepted spelling.
+ */
+export function fromBase64(s: string): Uint8Array | undefined {
+  if (typeof s !== 'string' || !B64_RE.test(s)) return undefined;
+  const out = new Uint8Array(Buffer.from(s, 'base64'));
+  if (toBase64(out) !== s) return undefined;
+  return out;
+}
+
+export function toHex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
+
+export function fromHex(s: string): Uint8Array | undefined {
+  if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined;
+  return new Uint8Array(Buffer.from(s, 'hex'));
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
