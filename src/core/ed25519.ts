@@ -57,3 +57,14 @@ export function decodePrivateKeyPem(pem: string): KeyPair {
   }
   return keyPairFromSeed(der.slice(16));
 }
+
+/** True when `pub` is 32 bytes that decode to a point of the curve (RFC 8032 §5.1.3). */
+export function isValidPublicKey(pub: Uint8Array): boolean {
+  if (pub.length !== 32) return false;
+  try {
+    ed.Point.fromBytes(pub, false);
+    return true;
+  } catch {
+    return false;
+  }
+}

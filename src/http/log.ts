@@ -1,0 +1,100 @@
+// The transparency endpoints of lotproof SPEC §5: checkpoint, key, entries, RFC 9162 proofs,
+// c2sp.org/tlog-proof receipts and c2sp.org/tlog-tiles hash tiles and entry bundles.
+import { Hono } from 'hono';
+import { toBase64 } from '../core/bytes.ts';
+import { LedgerError } from '../core/errors.ts';
+import { consistencyProof, inclusionProof } from '../core/merkle.ts';
+import { formatReceipt } from '../core/receipt.ts';
+import { encodeEntryBundle, parseTilePath, readTileHashes, tileWidth, TILE_WIDTH } from '../core/tiles.ts';
+import { intParam, type AppDeps } from './app.ts';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export function logRoutes({ ledger }: AppDeps) {
+  const app = new Hono();
+  const store = ledger.store;
+  const latest = () => {
+    const cp = ledger.latestCheckpoint();
+    if (!cp) throw new LedgerError('not_found', 'no checkpoint has been signed yet');
+    return cp;
+  };
+
+  app.get('/log/checkpoint', (c) => {
+    const cp = latest();
+    c.header('cache-control', 'public, max-age=1');
+    c.header('content-type', 'text/plain; charset=utf-8');
+    return c.body(cp.note);
+  });
+
+  app.get('/log/key', (c) => {
+    c.header('content-type', 'text/plain; charset=utf-8');
+    c.header('cache-control', 'public, max-age=3600');
+    return c.body(`${ledger.logVerifierKey}\n`);
+  });
+
+  app.get('/log/entries', (c) => {
+    const start = intParam(c.req.query('start'), 'start', 0);
+    const limit = intParam(c.req.query('limit'), 'limit', 100);
+    if (limit < 1 || limit > 1000) throw new LedgerError('invalid_request', 'limit must be between 1 and 1000');
+    const size = ledger.size();
+    if (start > size) throw new LedgerError('invalid_request', `start ${start} is beyond the log's ${size} entries`);
+    const leaves = store.leaves(start, Math.min(size, start + limit));
+    const parts: Buffer[] = [];
+    for (const l of leaves) parts.push(Buffer.from(l), Buffer.from('\n'));
+    c.header('content-type', 'application/x-ndjson');
+    return c.body(Buffer.concat(parts));
+  });
+
+  app.get('/log/proof/inclusion', (c) => {
+    const index = intParam(c.req.query('index'), 'index');
+    const size = intParam(c.req.query('size'), 'size', latest().size);
+    if (size > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${size}`);
+    if (index >= size) throw new LedgerError('proof_out_of_range', `index ${index} is not below size ${size}`);
+    const hashes = inclusionProof(index, size, ledger.integrator.read).map(toBase64);
+    return c.json({ index, size, hashes });
+  });
+
+  app.get('/log/proof/consistency', (c) => {
+    const oldSize = intParam(c.req.query('old'), 'old');
+    const newSize = intParam(c.req.query('new'), 'new', latest().size);
+    if (newSize > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${newSize}`);
+    if (oldSize > newSize) throw new LedgerError('proof_out_of_range', `old ${oldSize} is larger than new ${newSize}`);
+    const hashes = consistencyProof(oldSize, newSize, ledger.integrator.read).map(toBase64);
+    return c.json({ old: oldSize, new: newSize, hashes });
+  });
+
+  app.get('/log/receipt/:seq', (c) => {
+    const seq = intParam(c.req.param('seq'), 'seq');
+    const cp = latest();
+    if (seq >= cp.size) {
+      throw new LedgerError('not_found', `entry ${seq} is not yet covered by a signed checkpoint (size ${cp.size}); retry in a second`);
+    }
+    const proof = inclusionProof(seq, cp.size, ledger.integrator.read);
+    c.header('content-type', 'text/plain; charset=utf-8');
+    return c.body(formatReceipt({ index: seq, proof, checkpointNote: cp.note }));
+  });
+
+  app.get('/log/tile/*', (c) => {
+    const path = new URL(c.req.url).pathname.slice('/log/'.length);
+    const coord = parseTilePath(path);
+    if (!coord) throw new LedgerError('invalid_tile', `${path} is not a c2sp.org/tlog-tiles path`);
+    // Tiles are served for the tree the log has published: the latest checkpoint.
+    const available = tileWidth(coord.kind === 'entries' ? 0 : coord.level, coord.index, latest().size);
+    if (available < coord.width) throw new LedgerError('not_found', `tile ${path} does not exist yet`);
+    let bytes: Uint8Array;
+    if (coord.kind === 'entries') {
+      const start = coord.index * TILE_WIDTH;
+      bytes = encodeEntryBundle(store.leaves(start, start + coord.width));
+    } else {
+      bytes = readTileHashes(coord.level, coord.index, coord.width, ledger.integrator.read);
+    }
+    // Full tiles never change; partial tiles are fixed too (a prefix of the future full tile).
+    c.header('cache-control', IMMUTABLE);
+    c.header('etag', `"${path}"`);
+    c.header('content-type', 'application/octet-stream');
+    if (c.req.header('if-none-match') === `"${path}"`) return c.body(null, 304);
+    return c.body(Buffer.from(bytes));
+  });
+
+  return app;
+}

@@ -1,0 +1,153 @@
+// Integration: adding sequenced leaves to the RFC 6962 Merkle tree (RFC 9162 §2.1) and signing
+// C2SP checkpoints (c2sp.org/tlog-checkpoint), apart from sequencing as tessera does. The log
+// never signs a checkpoint it has not first proved consistent with the last one it signed.
+import { equalBytes, toBase64 } from '../core/bytes.ts';
+import { signCheckpoint } from '../core/checkpoint.ts';
+import type { KeyPair } from '../core/ed25519.ts';
+import { InvariantError } from '../core/errors.ts';
+import {
+  consistencyProof,
+  Frontier,
+  hashLeaf,
+  rootAt,
+  verifyConsistency,
+  type NewNode,
+  type NodeReader,
+} from '../core/merkle.ts';
+import { formatTime } from '../core/time.ts';
+import type { Clock } from './clock.ts';
+import type { CheckpointRow, Store } from './store.ts';
+
+export class Integrator {
+  readonly #store: Store;
+  readonly #frontier: Frontier;
+  readonly read: NodeReader;
+
+  constructor(store: Store) {
+    this.#store = store;
+    this.read = (level, index) => {
+      const h = store.treeNode(level, index);
+      if (!h) throw new InvariantError(`tree node ${level}/${index} is missing from the store`);
+      return h;
+    };
+    this.#frontier = Frontier.fromReader(store.treeSize(), this.read);
+  }
+
+  get size(): number {
+    return this.#frontier.size;
+  }
+
+  root(): Uint8Array {
+    return this.#frontier.root();
+  }
+
+  /** Adds leaves (their leaf bytes) at the end of the tree and stores the new nodes durably. */
+  integrate(firstSeq: number, leaves: Uint8Array[]): void {
+    if (firstSeq !== this.#frontier.size) {
+      throw new InvariantError(`integration out of order: tree has ${this.#frontier.size} leaves, got leaf ${firstSeq}`);
+    }
+    const nodes: NewNode[] = [];
+    for (const leaf of leaves) nodes.push(...this.#frontier.append(hashLeaf(leaf)));
+    this.#store.putTreeNodes(nodes);
+  }
+
+  /** Integrates whatever the sequencer committed that the tree does not hold yet (after a crash). */
+  catchUp(logSize: number, chunk = 4096): void {
+    while (this.#frontier.size < logSize) {
+      const start = this.#frontier.size;
+      this.integrate(start, this.#store.leaves(start, Math.min(logSize, start + chunk)));
+    }
+  }
+}
+
+export interface CheckpointerOptions {
+  origin: string;
+  logKey: KeyPair;
+  clock: Clock;
+  /** Most milliseconds between an entry's integration and the checkpoint that covers it. */
+  intervalMs: number;
+}
+
+export class Checkpointer {
+  readonly #store: Store;
+  readonly #integrator: Integrator;
+  readonly #opts: CheckpointerOptions;
+  #latest: CheckpointRow | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #waiters: { size: number; resolve: (cp: CheckpointRow) => void }[] = [];
+
+  constructor(store: Store, integrator: Integrator, opts: CheckpointerOptions) {
+    this.#store = store;
+    this.#integrator = integrator;
+    this.#opts = opts;
+    this.#latest = store.latestCheckpoint();
+  }
+
+  get latest(): CheckpointRow | undefined {
+    return this.#latest;
+  }
+
+  /**
+   * Checks that the stored tree still has the root of the last signed checkpoint. A mismatch
+   * means the log's own files disagree with what it signed: fatal, never repaired silently.
+   */
+  verifyStored(): void {
+    const cp = this.#latest;
+    if (!cp) return;
+    if (this.#integrator.size < cp.size) {
+      throw new InvariantError(`the tree has ${this.#integrator.size} leaves but checkpoint ${cp.size} was signed`);
+    }
+    const root = rootAt(cp.size, this.#integrator.read);
+    if (!equalBytes(root, cp.root)) {
+      throw new InvariantError(`the stored tree at size ${cp.size} has root ${toBase64(root)}, not the signed ${toBase64(cp.root)}`);
+    }
+  }
+
+  /** Schedules a checkpoint within the interval, if the tree grew and none is pending. */
+  schedule(): void {
+    if (this.#timer || this.#integrator.size === (this.#latest?.size ?? 0)) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.signNow();
+    }, this.#opts.intervalMs);
+  }
+
+  /** Resolves once a checkpoint covering `size` leaves is signed. */
+  waitFor(size: number): Promise<CheckpointRow> {
+    if (this.#latest && this.#latest.size >= size) return Promise.resolve(this.#latest);
+    return new Promise((resolve) => {
+      this.#waiters.push({ size, resolve });
+      this.schedule();
+    });
+  }
+
+  /** Signs a checkpoint of the current tree, if it grew, after proving it consistent. */
+  signNow(): CheckpointRow | undefined {
+    const size = this.#integrator.size;
+    const old = this.#latest;
+    if (old && size === old.size) return old;
+    if (old && size < old.size) throw new InvariantError(`the tree shrank from ${old.size} to ${size}`);
+    const root = this.#integrator.root();
+    const stored = rootAt(size, this.#integrator.read);
+    if (!equalBytes(root, stored)) throw new InvariantError(`the stored tree disagrees with the in-memory tree at size ${size}`);
+    if (old) {
+      const proof = consistencyProof(old.size, size, this.#integrator.read);
+      if (!verifyConsistency(old.size, size, old.root, root, proof)) {
+        throw new InvariantError(`the tree at size ${size} is not consistent with checkpoint ${old.size}: refusing to sign a split view`);
+      }
+    }
+    const note = signCheckpoint({ origin: this.#opts.origin, size, root }, this.#opts.logKey);
+    const row: CheckpointRow = { size, root, note, signedAt: formatTime(this.#opts.clock.now()) };
+    this.#store.putCheckpoint(row);
+    this.#latest = row;
+    const ready = this.#waiters.filter((w) => w.size <= size);
+    this.#waiters = this.#waiters.filter((w) => w.size > size);
+    for (const w of ready) w.resolve(row);
+    return row;
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

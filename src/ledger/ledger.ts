@@ -1,0 +1,165 @@
+// The ledger: accepts signed statements (SPEC §1), sequences them into entries (SPEC §2),
+// integrates them into the Merkle tree and signs checkpoints (SPEC §4).
+import { randomBytes } from 'node:crypto';
+import { toBase64 } from '../core/bytes.ts';
+import type { KeyPair } from '../core/ed25519.ts';
+import { InvariantError, LedgerError } from '../core/errors.ts';
+import { verifierKey } from '../core/note.ts';
+import { signStatement, statementMessage, verifySubmission, type Statement, type Submission } from '../core/statement.ts';
+import { formatTime, parseTime } from '../core/time.ts';
+import { MAX_LEAF_BYTES } from '../core/entry.ts';
+import { submissionSchema } from './bodies.ts';
+import type { Clock } from './clock.ts';
+import { Checkpointer, Integrator } from './integrator.ts';
+import { checkBody } from './rules.ts';
+import { Sequencer, type Appended } from './sequencer.ts';
+import type { CheckpointRow, Store } from './store.ts';
+
+export interface LedgerOptions {
+  store: Store;
+  clock: Clock;
+  origin: string;
+  operatorKey: KeyPair;
+  logKey: KeyPair;
+  /** Accepted distance between a statement's `time` and the log's clock. Default ±5 minutes. */
+  skewMs?: number;
+  /** Most milliseconds from acknowledgement to a checkpoint covering the entry. Default 500. */
+  checkpointIntervalMs?: number;
+  maxBatch?: number;
+  maxQueue?: number;
+  /** Called with a broken invariant; the process must stop serving. */
+  onFatal?: (e: Error) => void;
+}
+
+export interface Ledger {
+  readonly origin: string;
+  /** The C2SP verifier key string of the log key (SPEC §4). */
+  readonly logVerifierKey: string;
+  readonly logPublicKey: Uint8Array;
+  readonly store: Store;
+  readonly integrator: Integrator;
+  size(): number;
+  /** Validates a submission from outside and appends it; resolves once it is durable. */
+  submit(input: unknown): Promise<Appended>;
+  /** Resolves when a checkpoint covering entry `seq` is signed. */
+  waitForCheckpoint(seq: number): Promise<CheckpointRow>;
+  latestCheckpoint(): CheckpointRow | undefined;
+  /** Commits what is queued, signs a last checkpoint and stops timers. */
+  close(): void;
+}
+
+/** Parses and checks a submission's shape, type, body, time window and signature. */
+export function checkSubmission(input: unknown, nowMs: number, skewMs: number): Submission {
+  const r = submissionSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new LedgerError('invalid_submission', `${issue.path.join('.') || 'submission'}: ${issue.message}`, {
+      issues: r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  const sub = r.data as Submission;
+  const st = sub.statement;
+  if (st.type === 'log.init') throw new LedgerError('type_not_allowed', 'log.init is written by the log itself');
+  checkBody(st.type, st.body);
+  const t = parseTime(st.time)!;
+  if (Math.abs(t - nowMs) > skewMs) {
+    throw new LedgerError('time_skew', `statement time ${st.time} is more than ${skewMs / 1000} s from the log's clock ${formatTime(nowMs)}`);
+  }
+  const msg = statementMessage(st);
+  if (msg.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
+  if (!verifySubmission(sub)) throw new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
+  return sub;
+}
+
+export function createLedger(opts: LedgerOptions): Ledger {
+  const { store, clock, origin, operatorKey, logKey } = opts;
+  const skewMs = opts.skewMs ?? 5 * 60_000;
+  const onFatal =
+    opts.onFatal ??
+    ((e: Error) => {
+      throw e;
+    });
+  const logVerifierKey = verifierKey(origin, logKey.publicKey);
+
+  const integrator = new Integrator(store);
+  const checkpointer = new Checkpointer(store, integrator, {
+    origin,
+    logKey,
+    clock,
+    intervalMs: opts.checkpointIntervalMs ?? 500,
+  });
+
+  const guard = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      onFatal(e instanceof Error ? e : new Error(String(e)));
+    }
+  };
+
+  const sequencer = new Sequencer(
+    store,
+    clock,
+    { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192 },
+    (appended) =>
+      guard(() => {
+        integrator.integrate(appended[0]!.seq, appended.map((a) => a.leaf));
+        checkpointer.schedule();
+      }),
+  );
+
+  // Start-up: finish integrating what was sequenced before a crash, check the tree against the
+  // last signed checkpoint, and write log.init into an empty log.
+  integrator.catchUp(store.head().size);
+  checkpointer.verifyStored();
+  if (store.head().size === 0) {
+    const st: Statement = {
+      v: 1,
+      type: 'log.init',
+      actor: 'operator',
+      pub: toBase64(operatorKey.publicKey),
+      time: formatTime(clock.now()),
+      nonce: toBase64(randomBytes(16)),
+      body: { origin, operator: { id: 'operator', pub: toBase64(operatorKey.publicKey) }, logKey: logVerifierKey },
+    };
+    void sequencer.submit(signStatement(st, operatorKey));
+    sequencer.flushNow();
+    if (store.head().size !== 1) throw new InvariantError('log.init could not be written');
+  } else {
+    const first = store.entry(0)!;
+    const init = JSON.parse(Buffer.from(first.leaf).toString('utf8')) as { statement: Statement };
+    const body = init.statement.body as { origin: string; logKey: string };
+    if (body.origin !== origin) {
+      throw new InvariantError(`this log's origin is ${JSON.stringify(body.origin)}, not the configured ${JSON.stringify(origin)}`);
+    }
+    if (body.logKey !== logVerifierKey) {
+      throw new InvariantError(`the log key file does not hold the key named in log.init (${body.logKey})`);
+    }
+  }
+  checkpointer.signNow();
+
+  return {
+    origin,
+    logVerifierKey,
+    logPublicKey: logKey.publicKey,
+    store,
+    integrator,
+    size: () => sequencer.size,
+    submit(input) {
+      try {
+        return sequencer.submit(checkSubmission(input, clock.now(), skewMs));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    waitForCheckpoint(seq) {
+      return checkpointer.waitFor(seq + 1);
+    },
+    latestCheckpoint: () => checkpointer.latest,
+    close() {
+      sequencer.flushNow();
+      checkpointer.stop();
+      guard(() => checkpointer.signNow());
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// The storage contract the ledger needs. src/store implements it over SQLite; the rules in this
+// directory decide what is written, the store only keeps it.
+
+export interface ActorRow {
+  id: string;
+  role: string;
+  name: string;
+  /** base64 of the active key, null once revoked. */
+  pub: string | null;
+  registeredSeq: number;
+  revokedSeq: number | null;
+}
+
+export interface BatchRow {
+  id: number;
+  gtin: string;
+  lot: string;
+  producer: string;
+  seq: number;
+  uom: string;
+  /** micro-units of uom */
+  amount: number;
+}
+
+export interface LabReportRow {
+  signer: string;
+  id: string;
+  batchId: number;
+  seq: number;
+  selfTest: boolean;
+  revokedSeq: number | null;
+}
+
+export interface CertificateRow {
+  signer: string;
+  id: string;
+  subjectActor: string | null;
+  subjectBatchId: number | null;
+  validFrom: string;
+  validUntil: string;
+  seq: number;
+  revokedSeq: number | null;
+}
+
+export interface ShipmentRow {
+  signer: string;
+  id: string;
+  batchId: number;
+  toActor: string;
+  amount: number;
+  seq: number;
+  receiveSeq: number | null;
+  outcome: string | null;
+}
+
+export interface RecallRow {
+  signer: string;
+  id: string;
+  seq: number;
+  closedSeq: number | null;
+}
+
+export interface DocumentRow {
+  sha256: string;
+  mediaType: string;
+  size: number;
+  uploadedBy: string;
+  uploadedAt: string;
+}
+
+export interface CheckpointRow {
+  size: number;
+  root: Uint8Array;
+  note: string;
+  signedAt: string;
+}
+
+export interface EntryRow {
+  seq: number;
+  hash: Uint8Array;
+  leaf: Uint8Array;
+}
+
+export interface LinkRow {
+  input: number;
+  output: number;
+  seq: number;
+  amount: number;
+}
+
+/** Reads of the projections. Inside `Store.write`, they see the transaction's own writes. */
+export interface ProjectionReader {
+  actor(id: string): ActorRow | undefined;
+  nonceUsed(actor: string, nonce: string): boolean;
+  batchByKey(gtin: string, lot: string): BatchRow | undefined;
+  batchById(id: number): BatchRow | undefined;
+  holding(batchId: number, actor: string): number;
+  labReport(signer: string, id: string): LabReportRow | undefined;
+  certificate(signer: string, id: string): CertificateRow | undefined;
+  shipment(signer: string, id: string): ShipmentRow | undefined;
+  recall(signer: string, id: string): RecallRow | undefined;
+  document(sha256: string): DocumentRow | undefined;
+}
+
+/** The writes one accepted statement may make, inside one `Store.write` transaction. */
+export interface LedgerTx extends ProjectionReader {
+  appendEntry(e: { seq: number; hash: Uint8Array; leaf: Uint8Array; loggedAt: string; type: string; actor: string }): void;
+  addNonce(actor: string, nonce: string): void;
+  insertActor(row: ActorRow): void;
+  setActorKey(id: string, pub: string, seq: number): void;
+  revokeActor(id: string, seq: number): void;
+  insertBatch(row: Omit<BatchRow, 'id'>): number;
+  setHolding(batchId: number, actor: string, amount: number): void;
+  insertLink(row: LinkRow): void;
+  insertLabReport(row: LabReportRow): void;
+  revokeLabReport(signer: string, id: string, seq: number): void;
+  insertCertificate(row: CertificateRow): void;
+  revokeCertificate(signer: string, id: string, seq: number): void;
+  insertShipment(row: ShipmentRow): void;
+  receiveShipment(signer: string, id: string, seq: number, outcome: string): void;
+  insertRecall(row: RecallRow, batchIds: number[]): void;
+  closeRecall(signer: string, id: string, seq: number): void;
+  /**
+   * Runs fn as an atomic part of the enclosing write (a savepoint): if fn throws, exactly its
+   * own writes are undone and the error propagates; the rest of the transaction stands.
+   */
+  atomically<T>(fn: () => T): T;
+}
+
+/**
+ * Durable storage for the log. Contract: when `write` returns, everything fn wrote is on stable
+ * storage (fsync'd); if fn or the commit throws, nothing of it is stored. Calls are synchronous
+ * and never interleave.
+ */
+export interface Store extends ProjectionReader {
+  /** Number of entries and the SHA-256 of the last leaf (32 zero bytes when empty). */
+  head(): { size: number; lastHash: Uint8Array; lastLoggedAt: string | undefined };
+  write<T>(fn: (tx: LedgerTx) => T): T;
+
+  entry(seq: number): EntryRow | undefined;
+  /** Leaf bytes of entries [start, end), in order. */
+  leaves(start: number, end: number): Uint8Array[];
+
+  // The Merkle tree (integration) and checkpoints. Same durability contract as `write`.
+  treeNode(level: number, index: number): Uint8Array | undefined;
+  /** Number of leaves integrated into the tree. */
+  treeSize(): number;
+  putTreeNodes(nodes: { level: number; index: number; hash: Uint8Array }[]): void;
+  latestCheckpoint(): CheckpointRow | undefined;
+  checkpoint(size: number): CheckpointRow | undefined;
+  putCheckpoint(row: CheckpointRow): void;
+
+  // Queries behind the read views.
+  linksFrom(inputBatchId: number): LinkRow[];
+  linksTo(outputBatchId: number): LinkRow[];
+  holdingsOf(batchId: number): { actor: string; amount: number }[];
+  labReportsFor(batchId: number): LabReportRow[];
+  certificatesForActor(actor: string): CertificateRow[];
+  certificatesForBatch(batchId: number): CertificateRow[];
+  shipmentsFor(batchId: number): ShipmentRow[];
+  recallsFor(batchId: number): RecallRow[];
+
+  // Documents: content-addressed bytes, stored before any statement may name them.
+  putDocument(row: DocumentRow, bytes: Uint8Array): void;
+  documentBytes(sha256: string): Uint8Array | undefined;
+
+  close(): void;
+}

@@ -1,0 +1,153 @@
+// The one place that wires configuration, store, ledger and HTTP together, and the entry point
+// of the `lotproof` command (SPEC §6).
+import { serve, type ServerType } from '@hono/node-server';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InvariantError } from './core/errors.ts';
+import { systemClock, type Clock } from './ledger/clock.ts';
+import { createLedger, type Ledger } from './ledger/ledger.ts';
+import { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
+import { createApp } from './http/app.ts';
+import { KeyFileError, loadOrCreateKeyFile } from './cli/keyfile.ts';
+import { runCli } from './cli/cli.ts';
+
+export interface ServiceConfig {
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  origin: string;
+  operatorKeyFile: string;
+  logKeyFile: string;
+  skewMs: number;
+  checkpointIntervalMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** Reads the configuration of SPEC §5 from the environment, validating every value. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const port = intEnv(env, 'PORT', 8080, 0, 65535);
+  const dataDir = resolve(env.LOTPROOF_DATA || './data');
+  const publicUrl = (env.LOTPROOF_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`LOTPROOF_PUBLIC_URL is not a URL: ${JSON.stringify(publicUrl)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('LOTPROOF_PUBLIC_URL must be http or https');
+  const origin = env.LOTPROOF_ORIGIN || `${url.host}/lotproof`;
+  if (!/^[^\s+]{1,200}$/.test(origin) || /[\u0000-\u001f\u2014]/.test(origin)) {
+    throw new ConfigError('LOTPROOF_ORIGIN must be 1–200 characters without spaces or "+" (it is a C2SP key name)');
+  }
+  return {
+    port,
+    dataDir,
+    publicUrl,
+    origin,
+    operatorKeyFile: resolve(env.LOTPROOF_OPERATOR_KEY_FILE || join(dataDir, 'operator.key')),
+    logKeyFile: resolve(env.LOTPROOF_LOG_KEY_FILE || join(dataDir, 'log.key')),
+    skewMs: intEnv(env, 'LOTPROOF_SKEW_SECONDS', 300, 1, 86_400) * 1000,
+    checkpointIntervalMs: intEnv(env, 'LOTPROOF_CHECKPOINT_INTERVAL_MS', 500, 1, 60_000),
+  };
+}
+
+export interface Service {
+  config: ServiceConfig;
+  store: SqliteStore;
+  ledger: Ledger;
+  app: ReturnType<typeof createApp>;
+  server?: ServerType;
+  close(): Promise<void>;
+}
+
+/** Opens the data directory, keys and ledger, and optionally listens on config.port. */
+export async function startService(config: ServiceConfig, opts: { listen?: boolean; clock?: Clock; quiet?: boolean } = {}): Promise<Service> {
+  const clock = opts.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true });
+  const dbFile = join(config.dataDir, 'lotproof.db');
+  const fresh = !existsSync(dbFile);
+  // Keys are created only for a new log: a missing key over an existing log is refused, never
+  // silently replaced (a new log key would orphan every checkpoint already published).
+  const operator = loadOrCreateKeyFile(config.operatorKeyFile, fresh);
+  const log = loadOrCreateKeyFile(config.logKeyFile, fresh);
+  const store = openSqliteStore({ file: dbFile, documentsDir: join(config.dataDir, 'documents') });
+  const say = opts.quiet ? () => {} : (m: string) => console.error(m);
+  if (operator.created) say(`lotproof: created operator key ${config.operatorKeyFile}`);
+  if (log.created) say(`lotproof: created log key ${config.logKeyFile}`);
+  const fatal = (e: Error) => {
+    console.error(`lotproof: FATAL: ${e.message}`);
+    process.exit(70);
+  };
+  let ledger: Ledger;
+  try {
+    ledger = createLedger({
+      store,
+      clock,
+      origin: config.origin,
+      operatorKey: operator.key,
+      logKey: log.key,
+      skewMs: config.skewMs,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      onFatal: fatal,
+    });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  const app = createApp({ ledger, clock, config: { publicUrl: config.publicUrl, skewMs: config.skewMs } });
+  const service: Service = {
+    config,
+    store,
+    ledger,
+    app,
+    async close() {
+      if (service.server) await new Promise<void>((r) => service.server!.close(() => r()));
+      ledger.close();
+      store.close();
+    },
+  };
+  if (opts.listen) {
+    await new Promise<void>((resolveListen, reject) => {
+      const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, () => resolveListen());
+      server.on('error', reject);
+      service.server = server;
+    });
+    const addr = service.server!.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    say(`lotproof: serving log ${config.origin} (${ledger.size()} entries) on port ${port}; data in ${config.dataDir}`);
+  }
+  return service;
+}
+
+async function serveCommand(): Promise<number> {
+  let service: Service;
+  try {
+    service = await startService(configFromEnv(), { listen: true });
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof KeyFileError || e instanceof InvariantError) {
+      console.error(`lotproof: ${e.message}`);
+      return 78;
+    }
+    throw e;
+  }
+  await new Promise<void>((res) => {
+    const stop = () => res();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await service.close();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'serve') return serveCommand();
+  return runCli(argv);
+}
