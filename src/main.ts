@@ -43,7 +43,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     throw new ConfigError(`LOTPROOF_PUBLIC_URL is not a URL: ${JSON.stringify(publicUrl)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('LOTPROOF_PUBLIC_URL must be http or https');
-  const origin = env.LOTPROOF_ORIGIN || `${url.host}/lotproof`;
+  // tlog-tiles recommends the origin be the URL prefix of the tiles without the scheme.
+  const origin = env.LOTPROOF_ORIGIN || `${url.host}${url.pathname.replace(/\/$/, "")}/log`;
   if (!/^[^\s+]{1,200}$/.test(origin) || /[\u0000-\u001f\u2014]/.test(origin)) {
     throw new ConfigError('LOTPROOF_ORIGIN must be 1–200 characters without spaces or "+" (it is a C2SP key name)');
   }

@@ -1,22 +1,17 @@
 // The `lotproof` command line (SPEC §6): argument parsing, messages and exit codes. Commands
 // sign locally with the caller's key file; private keys never leave the machine.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { toBase64 } from '../core/bytes.ts';
 import { generateKeyPair } from '../core/ed25519.ts';
 import { LedgerError } from '../core/errors.ts';
 import { KeyFileError, writeKeyFile } from './keyfile.ts';
+import { UsageError, type Command } from './command.ts';
+import { recordCommands } from './records.ts';
+import { auditCommands } from './audit.ts';
 
-/** A refusal of the command line's input: printed as one line, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError, type Command };
 
-export interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(args: { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] }): Promise<number>;
-}
-
-export const commands: Record<string, Command> = {
+const baseCommands: Record<string, Command> = {
   keygen: {
     summary: 'write a new Ed25519 key (PKCS#8 PEM, mode 0600) and print its base64 public key',
     usage: 'lotproof keygen --out FILE',
@@ -31,6 +26,8 @@ export const commands: Record<string, Command> = {
     },
   },
 };
+
+export const commands: Record<string, Command> = { ...baseCommands, ...recordCommands, ...auditCommands };
 
 function help(): string {
   const lines = ['usage: lotproof <command> [options]', '', 'commands:', '  serve                  run the service (configuration from the environment, see README)'];
