@@ -57,7 +57,10 @@ const location = z.union([text(200), z.looseObject({})]);
 
 export const batchCreateBody = z.looseObject({
   gtin: z.string().refine(isValidGtin14, 'must be a GTIN-14 with a valid check digit'),
-  lot: z.string().refine(isValidLot, 'a lot (GS1 AI 10) is 1–20 characters of the GS1 82-character set'),
+  lot: z.string().refine(isValidLot, 'a lot (GS1 AI 10) is 1–20 characters of the GS1 82-character set')
+    // Policy: "." and ".." are valid AI 10 values, but URL parsers drop them from a path, so no
+    // Digital Link could ever reach such a batch. They are refused rather than made unreachable.
+    .refine((s) => s !== '.' && s !== '..', 'the lots "." and ".." cannot appear in a Digital Link path'),
   product: z.looseObject({ name: text(200), category: text(100) }),
   producedOn: date,
   quantity,
