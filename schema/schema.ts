@@ -182,3 +182,25 @@ export const documents = sqliteTable('documents', {
   uploadedBy: text('uploaded_by').notNull(),
   uploadedAt: text('uploaded_at').notNull(),
 });
+
+/** Uploaded serial sets: the salted hashes behind a serials.issue commitment (never published). */
+export const serialSets = sqliteTable('serial_sets', {
+  root: text('root').primaryKey(),
+  batchId: integer('batch_id').notNull(),
+  salt: text('salt').notNull(),
+  count: integer('count').notNull(),
+  uploadedBy: text('uploaded_by').notNull(),
+  issuedSeq: integer('issued_seq'),
+});
+
+/** One row per serial: its salted hash, its set, and how often its page was checked. */
+export const serials = sqliteTable(
+  'serials',
+  {
+    hash: blob('hash', { mode: 'buffer' }).primaryKey(),
+    setRoot: text('set_root').notNull(),
+    scans: integer('scans').notNull().default(0),
+    firstScanAt: text('first_scan_at'),
+  },
+  (t) => [index('serials_set').on(t.setRoot)],
+);

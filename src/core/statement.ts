@@ -21,6 +21,7 @@ export const STATEMENT_TYPES = [
   'batch.transform',
   'recall.issue',
   'recall.close',
+  'serials.issue',
 ] as const;
 export type StatementType = (typeof STATEMENT_TYPES)[number];
 

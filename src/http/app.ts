@@ -9,6 +9,7 @@ import { entriesRoutes } from './entries.ts';
 import { logRoutes } from './log.ts';
 import { batchRoutes } from './batches.ts';
 import { documentRoutes } from './documents.ts';
+import { serialRoutes } from './serials.ts';
 
 export interface AppConfig {
   /** Base URL printed in QR codes and links, without a trailing slash. */
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', entriesRoutes(deps));
   app.route('/', logRoutes(deps));
   app.route('/', documentRoutes(deps));
+  app.route('/', serialRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.get('/', (c) =>
     c.json({

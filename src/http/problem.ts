@@ -46,6 +46,7 @@ const STATUS: Record<string, number> = {
   unknown_subject: 422,
   unknown_recipient: 422,
   unknown_document: 422,
+  unknown_serial_set: 422,
   document_mismatch: 422,
   rate_limited: 429,
   internal: 500,

@@ -13,6 +13,9 @@ export const ACTOR_ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Policy: record ids are ASCII without '/', so `<signer>/<id>` splits at the first '/'. */
 export const RECORD_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
+/** Policy: at most this many serials per set; a batch may have several sets. */
+export const MAX_SERIAL_SET = 100_000;
+
 export const ROLES = ['producer', 'lab', 'certifier', 'carrier', 'retailer', 'authority'] as const;
 export type Role = (typeof ROLES)[number] | 'operator';
 
@@ -148,6 +151,14 @@ const bodies = {
     issuedOn: date.optional(),
   }),
   'recall.close': z.looseObject({ recall: recordName, note: text(2000) }),
+  // lotproof extension (not in SPEC §3): unit serials committed without publishing them.
+  'serials.issue': z.looseObject({
+    id: recordId,
+    batch: batchRef,
+    count: z.number().int().min(1).max(MAX_SERIAL_SET),
+    salt: b64Bytes(16, 'salt'),
+    root: b64Bytes(32, 'root'),
+  }),
 } as const;
 
 export type BodyOf<T extends keyof typeof bodies> = z.infer<(typeof bodies)[T]>;

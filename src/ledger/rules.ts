@@ -34,6 +34,7 @@ export const ROLE_RULES: Record<StatementType, readonly Role[]> = {
   'batch.transform': ['producer'],
   'recall.issue': ['producer', 'authority'],
   'recall.close': ['producer', 'authority'],
+  'serials.issue': ['producer'],
 };
 
 export interface ApplyContext {
@@ -288,6 +289,21 @@ export function applyStatement(tx: LedgerTx, st: Statement, ctx: ApplyContext): 
       }
       if (tx.recall(me, b.id)) throw new LedgerError('duplicate_record', `recall ${me}/${b.id} already exists`);
       tx.insertRecall({ signer: me, id: b.id, seq, closedSeq: null }, batches.map((x) => x.id));
+      return;
+    }
+    case 'serials.issue': {
+      const b = st.body as BodyOf<'serials.issue'>;
+      const batch = batchOf(tx, b.batch);
+      if (batch.producer !== me) throw new LedgerError('not_producer', `batch ${b.batch} is produced by ${batch.producer}`);
+      const set = tx.serialSet(b.root);
+      if (!set || set.batchId !== batch.id || set.uploadedBy !== me) {
+        throw new LedgerError('unknown_serial_set', `no serial set with root ${b.root} was uploaded by ${me} for ${b.batch}; upload it first`);
+      }
+      if (set.issuedSeq !== null) throw new LedgerError('duplicate_record', `serial set ${b.root} was issued at entry ${set.issuedSeq}`);
+      if (set.count !== b.count || set.salt !== b.salt) {
+        throw new LedgerError('invalid_body', 'body.count or body.salt does not match the uploaded serial set');
+      }
+      tx.issueSerialSet(b.root, seq);
       return;
     }
     case 'recall.close': {

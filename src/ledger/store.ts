@@ -68,6 +68,25 @@ export interface DocumentRow {
   uploadedAt: string;
 }
 
+/** A set of unit serials, stored as salted hashes; issued once a serials.issue names its root. */
+export interface SerialSetRow {
+  /** base64 Merkle root over the sorted salted hashes. */
+  root: string;
+  batchId: number;
+  salt: string;
+  count: number;
+  uploadedBy: string;
+  issuedSeq: number | null;
+}
+
+export interface SerialRow {
+  setRoot: string;
+  batchId: number;
+  issuedSeq: number | null;
+  scans: number;
+  firstScanAt: string | null;
+}
+
 export interface CheckpointRow {
   size: number;
   root: Uint8Array;
@@ -100,6 +119,7 @@ export interface ProjectionReader {
   shipment(signer: string, id: string): ShipmentRow | undefined;
   recall(signer: string, id: string): RecallRow | undefined;
   document(sha256: string): DocumentRow | undefined;
+  serialSet(root: string): SerialSetRow | undefined;
 }
 
 /** The writes one accepted statement may make, inside one `Store.write` transaction. */
@@ -120,6 +140,7 @@ export interface LedgerTx extends ProjectionReader {
   receiveShipment(signer: string, id: string, seq: number, outcome: string): void;
   insertRecall(row: RecallRow, batchIds: number[]): void;
   closeRecall(signer: string, id: string, seq: number): void;
+  issueSerialSet(root: string, seq: number): void;
   /**
    * Runs fn as an atomic part of the enclosing write (a savepoint): if fn throws, exactly its
    * own writes are undone and the error propagates; the rest of the transaction stands.
@@ -163,6 +184,14 @@ export interface Store extends ProjectionReader {
   // Documents: content-addressed bytes, stored before any statement may name them.
   putDocument(row: DocumentRow, bytes: Uint8Array): void;
   documentBytes(sha256: string): Uint8Array | undefined;
+
+  // Unit serials: the private side of a serials.issue commitment, and scan counts. Neither is
+  // part of the log; scan counts hold no data about who scanned.
+  putSerialSet(row: SerialSetRow, hashes: Uint8Array[]): void;
+  serial(hash: Uint8Array): SerialRow | undefined;
+  serialSetsFor(batchId: number): SerialSetRow[];
+  /** Counts one scan of an issued serial at `at`; returns the updated row. */
+  recordScan(hash: Uint8Array, at: string): SerialRow | undefined;
 
   close(): void;
 }

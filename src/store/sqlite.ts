@@ -20,6 +20,7 @@ import type {
   LedgerTx,
   LinkRow,
   RecallRow,
+  SerialSetRow,
   ShipmentRow,
   Store,
 } from '../ledger/store.ts';
@@ -105,6 +106,20 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     putNode: db.insert(t.treeNodes).values({ level: p('level'), idx: p('idx'), hash: p('hash') }).prepare(),
     latestCheckpoint: db.select().from(t.checkpoints).orderBy(desc(t.checkpoints.size)).limit(1).prepare(),
     checkpoint: db.select().from(t.checkpoints).where(eq(t.checkpoints.size, p('size'))).prepare(),
+    serialSet: db.select().from(t.serialSets).where(eq(t.serialSets.root, p('root'))).prepare(),
+    serial: db
+      .select({ setRoot: t.serials.setRoot, batchId: t.serialSets.batchId, issuedSeq: t.serialSets.issuedSeq, scans: t.serials.scans, firstScanAt: t.serials.firstScanAt })
+      .from(t.serials)
+      .innerJoin(t.serialSets, eq(t.serialSets.root, t.serials.setRoot))
+      .where(eq(t.serials.hash, p('hash')))
+      .prepare(),
+    serialSetsFor: db.select().from(t.serialSets).where(eq(t.serialSets.batchId, p('batchId'))).prepare(),
+    putSerial: db.insert(t.serials).values({ hash: p('hash'), setRoot: p('root') }).onConflictDoNothing().prepare(),
+    scan: db
+      .update(t.serials)
+      .set({ scans: sql`${t.serials.scans} + 1`, firstScanAt: sql`coalesce(${t.serials.firstScanAt}, ${p('at')})` })
+      .where(eq(t.serials.hash, p('hash')))
+      .prepare(),
   };
 
   const cpRow = (r: typeof t.checkpoints.$inferSelect | undefined): CheckpointRow | undefined =>
@@ -121,6 +136,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     shipment: (signer: string, id: string): ShipmentRow | undefined => q.shipment.get({ signer, id }),
     recall: (signer: string, id: string): RecallRow | undefined => q.recall.get({ signer, id }),
     document: (sha256: string): DocumentRow | undefined => q.document.get({ sha256 }),
+    serialSet: (root: string): SerialSetRow | undefined => q.serialSet.get({ root }),
   };
 
   const tx: LedgerTx = {
@@ -155,10 +171,15 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
     closeRecall: (signer, id, seq) =>
       void db.update(t.recalls).set({ closedSeq: seq }).where(and(eq(t.recalls.signer, signer), eq(t.recalls.id, id))).run(),
+    issueSerialSet: (root, seq) => void db.update(t.serialSets).set({ issuedSeq: seq }).where(eq(t.serialSets.root, root)).run(),
     atomically: <T>(fn: () => T): T => sqlite.transaction(fn)(),
   };
 
   const writeTx = sqlite.transaction(<T>(fn: (tx: LedgerTx) => T): T => fn(tx));
+  const putSerialSet = sqlite.transaction((row: SerialSetRow, hashes: Uint8Array[]) => {
+    db.insert(t.serialSets).values(row).onConflictDoNothing().run();
+    for (const h of hashes) q.putSerial.run({ hash: buf(h), root: row.root });
+  });
   const putNodes = sqlite.transaction((nodes: { level: number; index: number; hash: Uint8Array }[]) => {
     for (const n of nodes) q.putNode.run({ level: n.level, idx: n.index, hash: buf(n.hash) });
   });
@@ -219,6 +240,13 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       } catch {
         return undefined;
       }
+    },
+    putSerialSet: (row, hashes) => void putSerialSet(row, hashes),
+    serial: (hash) => q.serial.get({ hash: buf(hash) }),
+    serialSetsFor: (batchId) => q.serialSetsFor.all({ batchId }),
+    recordScan(hash, at) {
+      q.scan.run({ hash: buf(hash), at });
+      return q.serial.get({ hash: buf(hash) });
     },
     close: () => sqlite.close(),
   };
