@@ -1,6 +1,7 @@
 // The one place that wires configuration, store, ledger and HTTP together, and the entry point
 // of the `lotproof` command (SPEC §6).
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvariantError } from './core/errors.ts';
@@ -8,6 +9,7 @@ import { systemClock, type Clock } from './ledger/clock.ts';
 import { createLedger, type Ledger } from './ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 import { createApp } from './http/app.ts';
+import { DEFAULT_LIMITS, parseRateLimit, type Limits, type RateLimit } from './http/ratelimit.ts';
 import { KeyFileError, loadOrCreateKeyFile } from './cli/keyfile.ts';
 import { runCli } from './cli/cli.ts';
 
@@ -20,9 +22,18 @@ export interface ServiceConfig {
   logKeyFile: string;
   skewMs: number;
   checkpointIntervalMs: number;
+  limits: Limits;
 }
 
 export class ConfigError extends Error {}
+
+function limitEnv(env: NodeJS.ProcessEnv, name: string, fallback: RateLimit): RateLimit {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const r = parseRateLimit(v);
+  if (!r) throw new ConfigError(`${name} must be RATE or RATE/BURST in requests per second (0 turns it off), not ${JSON.stringify(v)}`);
+  return r;
+}
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const v = env[name];
@@ -57,6 +68,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logKeyFile: resolve(env.LOTPROOF_LOG_KEY_FILE || join(dataDir, 'log.key')),
     skewMs: intEnv(env, 'LOTPROOF_SKEW_SECONDS', 300, 1, 86_400) * 1000,
     checkpointIntervalMs: intEnv(env, 'LOTPROOF_CHECKPOINT_INTERVAL_MS', 500, 1, 60_000),
+    limits: {
+      read: limitEnv(env, 'LOTPROOF_RATE_READ', DEFAULT_LIMITS.read),
+      write: limitEnv(env, 'LOTPROOF_RATE_WRITE', DEFAULT_LIMITS.write),
+      actorWrite: limitEnv(env, 'LOTPROOF_RATE_ACTOR_WRITE', DEFAULT_LIMITS.actorWrite),
+    },
   };
 }
 
@@ -103,7 +119,19 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
     store.close();
     throw e;
   }
-  const app = createApp({ ledger, clock, config: { publicUrl: config.publicUrl, skewMs: config.skewMs } });
+  const app = createApp({
+    ledger,
+    clock,
+    config: { publicUrl: config.publicUrl, skewMs: config.skewMs, limits: config.limits },
+    // The socket's address identifies a client for rate limits only; it is never stored.
+    clientId: (c) => {
+      try {
+        return getConnInfo(c).remote.address ?? 'unknown';
+      } catch {
+        return 'unknown';
+      }
+    },
+  });
   const service: Service = {
     config,
     store,

@@ -1,5 +1,5 @@
 // The HTTP API (lotproof SPEC §5) as a Hono app built from its dependencies; no globals.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../ledger/clock.ts';
@@ -10,6 +10,8 @@ import { logRoutes } from './log.ts';
 import { batchRoutes } from './batches.ts';
 import { documentRoutes } from './documents.ts';
 import { serialRoutes } from './serials.ts';
+import { healthRoutes } from './health.ts';
+import { NO_LIMITS, RateLimiter, type Limits } from './ratelimit.ts';
 
 export interface AppConfig {
   /** Base URL printed in QR codes and links, without a trailing slash. */
@@ -19,6 +21,8 @@ export interface AppConfig {
   /** Largest accepted document. Default 10 MiB. */
   maxDocumentBytes?: number;
   skewMs?: number;
+  /** Abuse limits; none when absent (tests), the service passes its configured ones. */
+  limits?: Limits;
 }
 
 export interface AppDeps {
@@ -27,6 +31,8 @@ export interface AppDeps {
   config: AppConfig;
   /** Where unexpected errors are reported (never with request bodies or client addresses). */
   log?: (msg: string, err?: unknown) => void;
+  /** Identifies the client for rate limits (its address); never stored or logged. */
+  clientId?: (c: Context) => string;
 }
 
 export function createApp(deps: AppDeps) {
@@ -44,6 +50,19 @@ export function createApp(deps: AppDeps) {
     return problem(c, 'internal', 'an unexpected error occurred; nothing was written');
   });
   app.notFound((c) => problem(c, 'not_found', `no resource at ${new URL(c.req.url).pathname}`));
+
+  // Health checks come before the limiter: an orchestrator polling them is never refused.
+  app.route('/', healthRoutes(deps, 10_000));
+
+  const limits = deps.config.limits ?? NO_LIMITS;
+  const readLimiter = new RateLimiter(limits.read);
+  const writeLimiter = new RateLimiter(limits.write);
+  const clientId = deps.clientId ?? (() => 'local');
+  app.use('*', async (c, next) => {
+    const write = c.req.method === 'POST' || c.req.method === 'PUT';
+    (write ? writeLimiter : readLimiter).take(clientId(c), deps.clock.now());
+    await next();
+  });
 
   app.route('/', entriesRoutes(deps));
   app.route('/', logRoutes(deps));

@@ -6,10 +6,12 @@ import { formatReceipt } from '../core/receipt.ts';
 import { inclusionProof } from '../core/merkle.ts';
 import { intParam, readBody, type AppDeps } from './app.ts';
 import { parseJsonBody } from './json.ts';
+import { NO_LIMITS, RateLimiter } from './ratelimit.ts';
 
-export function entriesRoutes({ ledger, config }: AppDeps) {
+export function entriesRoutes({ ledger, config, clock }: AppDeps) {
   const app = new Hono();
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
+  const actorLimiter = new RateLimiter((config.limits ?? NO_LIMITS).actorWrite);
 
   app.post('/v1/entries', async (c) => {
     const wait = c.req.query('wait');
@@ -21,7 +23,9 @@ export function entriesRoutes({ ledger, config }: AppDeps) {
       throw new LedgerError('unsupported_media_type', 'send the submission as application/json');
     }
     const input = parseJsonBody(await readBody(c.req.raw, maxBody));
-    const a = await ledger.submit(input);
+    // The per-actor limit counts only submissions whose signature verified, so nobody can
+    // exhaust an actor's allowance by sending junk in its name.
+    const a = await ledger.submit(input, (st) => actorLimiter.take(st.actor, clock.now()));
     const out: Record<string, unknown> = { seq: a.seq, hash: toBase64(a.hash), loggedAt: a.entry.loggedAt };
     if (wait === 'checkpoint') {
       const cp = await ledger.waitForCheckpoint(a.seq);

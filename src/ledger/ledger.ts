@@ -39,8 +39,11 @@ export interface Ledger {
   readonly store: Store;
   readonly integrator: Integrator;
   size(): number;
-  /** Validates a submission from outside and appends it; resolves once it is durable. */
-  submit(input: unknown): Promise<Appended>;
+  /**
+   * Validates a submission from outside and appends it; resolves once it is durable. `admit`,
+   * if given, runs after the signature verified and before queueing; it may throw to refuse.
+   */
+  submit(input: unknown, admit?: (st: Statement) => void): Promise<Appended>;
   /** Resolves when a checkpoint covering entry `seq` is signed. */
   waitForCheckpoint(seq: number): Promise<CheckpointRow>;
   latestCheckpoint(): CheckpointRow | undefined;
@@ -145,9 +148,11 @@ export function createLedger(opts: LedgerOptions): Ledger {
     store,
     integrator,
     size: () => sequencer.size,
-    submit(input) {
+    submit(input, admit) {
       try {
-        return sequencer.submit(checkSubmission(input, clock.now(), skewMs));
+        const sub = checkSubmission(input, clock.now(), skewMs);
+        admit?.(sub.statement);
+        return sequencer.submit(sub);
       } catch (e) {
         return Promise.reject(e);
       }

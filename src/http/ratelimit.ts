@@ -1,0 +1,101 @@
+// Abuse limits: token buckets per client for reads and writes, and per actor for writes.
+// Policy: a client is identified by its address, kept only inside this process's memory as a
+// keyed hash (random key per process), never logged or stored; idle buckets are dropped.
+import { createHmac, randomBytes } from 'node:crypto';
+import { LedgerError } from '../core/errors.ts';
+
+export interface RateLimit {
+  /** Sustained requests per second; 0 disables the limit. */
+  perSecond: number;
+  /** Largest burst above the sustained rate. */
+  burst: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateLimiter {
+  readonly #limit: RateLimit;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #key = randomBytes(32);
+  readonly #maxKeys: number;
+
+  constructor(limit: RateLimit, maxKeys = 100_000) {
+    this.#limit = limit;
+    this.#maxKeys = maxKeys;
+  }
+
+  /** Number of clients remembered. */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  /** Takes one token for `who`, or throws `rate_limited` with the seconds until one is free. */
+  take(who: string, nowMs: number): void {
+    const { perSecond, burst } = this.#limit;
+    if (perSecond <= 0) return;
+    const id = createHmac('sha256', this.#key).update(who).digest('base64');
+    let b = this.#buckets.get(id);
+    if (!b) {
+      if (this.#buckets.size >= this.#maxKeys) this.#sweep(nowMs);
+      b = { tokens: burst, at: nowMs };
+      this.#buckets.set(id, b);
+    }
+    b.tokens = Math.min(burst, b.tokens + ((nowMs - b.at) / 1000) * perSecond);
+    b.at = nowMs;
+    if (b.tokens < 1) {
+      const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perSecond));
+      throw new LedgerError('rate_limited', `too many requests; retry in ${retryAfter} s`, { retryAfter });
+    }
+    b.tokens -= 1;
+  }
+
+  /** Drops buckets that have refilled completely; if none, the oldest half. */
+  #sweep(nowMs: number): void {
+    const { perSecond, burst } = this.#limit;
+    for (const [k, b] of this.#buckets) {
+      if (b.tokens + ((nowMs - b.at) / 1000) * perSecond >= burst) this.#buckets.delete(k);
+    }
+    if (this.#buckets.size >= this.#maxKeys) {
+      let n = this.#buckets.size / 2;
+      for (const k of this.#buckets.keys()) {
+        if (n-- <= 0) break;
+        this.#buckets.delete(k);
+      }
+    }
+  }
+}
+
+export interface Limits {
+  read: RateLimit;
+  write: RateLimit;
+  actorWrite: RateLimit;
+}
+
+/**
+ * Policy: the service's defaults, generous for a busy producer's integration and for many
+ * shoppers behind one carrier-grade NAT, strict enough to stop a scraper or a flood.
+ */
+export const DEFAULT_LIMITS: Limits = {
+  read: { perSecond: 200, burst: 400 },
+  write: { perSecond: 500, burst: 1000 },
+  actorWrite: { perSecond: 500, burst: 1000 },
+};
+
+export const NO_LIMITS: Limits = {
+  read: { perSecond: 0, burst: 0 },
+  write: { perSecond: 0, burst: 0 },
+  actorWrite: { perSecond: 0, burst: 0 },
+};
+
+/** Parses `RATE[/BURST]` (requests per second; 0 turns the limit off). */
+export function parseRateLimit(s: string): RateLimit | undefined {
+  const m = /^(\d{1,7})(?:\/(\d{1,7}))?$/.exec(s);
+  if (!m) return undefined;
+  const perSecond = Number(m[1]);
+  const burst = m[2] !== undefined ? Number(m[2]) : perSecond * 2;
+  if (perSecond > 0 && burst < 1) return undefined;
+  return { perSecond, burst };
+}

@@ -1,0 +1,78 @@
+// Abuse limits: per-client reads and writes and per-actor writes answer 429 with Retry-After,
+// and junk in an actor's name cannot use up that actor's allowance.
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { toBase64 } from '../../src/core/bytes.ts';
+import { generateKeyPair } from '../../src/core/ed25519.ts';
+import { createApp } from '../../src/http/app.ts';
+import { parseRateLimit, RateLimiter } from '../../src/http/ratelimit.ts';
+import { batchBody, makeHarness, type Harness } from '../support.ts';
+
+let h: Harness;
+afterEach(() => h?.close());
+
+function limitedApp(h: Harness, client: { id: string }) {
+  return createApp({
+    ledger: h.ledger,
+    clock: h.clock,
+    config: {
+      publicUrl: 'https://lotproof.test',
+      limits: { read: { perSecond: 5, burst: 5 }, write: { perSecond: 100, burst: 100 }, actorWrite: { perSecond: 3, burst: 3 } },
+    },
+    clientId: () => client.id,
+  });
+}
+
+describe('rate limits', () => {
+  it('refuses a client over its read limit with 429 and Retry-After, per client', async () => {
+    h = makeHarness();
+    const client = { id: '192.0.2.1' };
+    const app = limitedApp(h, client);
+    for (let i = 0; i < 5; i++) expect((await app.request('/log/checkpoint')).status).toBe(200);
+    const res = await app.request('/log/checkpoint');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as any).code).toBe('rate_limited');
+    client.id = '192.0.2.2';
+    expect((await app.request('/log/checkpoint')).status).toBe(200);
+    // Health checks are never limited.
+    client.id = '192.0.2.1';
+    expect((await app.request('/healthz')).status).toBe(200);
+    // Tokens come back with time.
+    h.clock.advance(1000);
+    expect((await app.request('/log/checkpoint')).status).toBe(200);
+  });
+
+  it('limits an actor\'s verified writes, and junk in its name does not count', async () => {
+    h = makeHarness();
+    const farm = await h.register('farm', 'producer');
+    const app = limitedApp(h, { id: '192.0.2.9' });
+    const post = (sub: unknown) => app.request('/v1/entries', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sub) });
+    // Forged submissions in farm's name fail their signature and use up nothing.
+    for (let i = 0; i < 10; i++) {
+      const forged = h.sign({ id: 'farm', key: generateKeyPair() }, 'batch.create', batchBody(`F${i}`), { pub: toBase64(farm.key.publicKey) });
+      expect((await post(forged)).status).toBe(403);
+    }
+    for (let i = 0; i < 3; i++) expect((await post(h.sign(farm, 'batch.create', batchBody(`L${i}`)))).status).toBe(201);
+    const size = h.ledger.size();
+    const res = await post(h.sign(farm, 'batch.create', batchBody('L9')));
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(h.ledger.size()).toBe(size);
+  });
+
+  it('parses limit settings strictly', () => {
+    expect(parseRateLimit('200/400')).toEqual({ perSecond: 200, burst: 400 });
+    expect(parseRateLimit('50')).toEqual({ perSecond: 50, burst: 100 });
+    expect(parseRateLimit('0')).toEqual({ perSecond: 0, burst: 0 });
+    for (const bad of ['', '-1', '1.5', 'ten', '5/0', '5/']) expect(parseRateLimit(bad)).toBeUndefined();
+  });
+
+  it('keeps its memory bounded under many clients', () => {
+    const l = new RateLimiter({ perSecond: 1, burst: 1 }, 1000);
+    for (let i = 0; i < 10_000; i++) l.take(`client-${i}-${toBase64(randomBytes(4))}`, 0);
+    expect(l.size).toBeLessThanOrEqual(1000);
+    // A new client is still served.
+    expect(() => l.take('client-new', 0)).not.toThrow();
+  });
+});
