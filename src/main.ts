@@ -12,6 +12,9 @@ import { createApp } from './http/app.ts';
 import { DEFAULT_LIMITS, parseRateLimit, type Limits, type RateLimit } from './http/ratelimit.ts';
 import { KeyFileError, loadOrCreateKeyFile } from './cli/keyfile.ts';
 import { runCli } from './cli/cli.ts';
+import { UsageError } from './cli/command.ts';
+import { backupStore, restoreStore } from './store/backup.ts';
+import { parseArgs } from 'node:util';
 
 export interface ServiceConfig {
   port: number;
@@ -176,7 +179,44 @@ async function serveCommand(): Promise<number> {
   return 0;
 }
 
+/** `lotproof backup --out FILE` and `lotproof restore --from FILE`, on LOTPROOF_DATA. */
+async function storeCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv as [string, ...string[]];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: rest, options: { out: { type: 'string' }, from: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    console.error(`lotproof ${name}: ${(e as Error).message.split('\n')[0]}`);
+    return 2;
+  }
+  let config: ServiceConfig;
+  try {
+    config = configFromEnv();
+  } catch (e) {
+    console.error(`lotproof ${name}: ${(e as Error).message}`);
+    return 2;
+  }
+  const dbFile = join(config.dataDir, 'lotproof.db');
+  const docs = join(config.dataDir, 'documents');
+  try {
+    if (name === 'backup') {
+      if (typeof values.out !== 'string') throw new UsageError('backup needs --out FILE');
+      const r = await backupStore(dbFile, docs, resolve(values.out));
+      console.log(`backed up ${r.entries} entries and ${r.documents} documents to ${values.out}`);
+    } else {
+      if (typeof values.from !== 'string') throw new UsageError('restore needs --from FILE');
+      const r = restoreStore(resolve(values.from), dbFile, docs);
+      console.log(`restored ${r.entries} entries and ${r.documents} documents into ${config.dataDir}; copy the operator and log key files there before starting`);
+    }
+    return 0;
+  } catch (e) {
+    console.error(`lotproof ${name}: ${(e as Error).message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve') return serveCommand();
+  if (argv[0] === 'backup' || argv[0] === 'restore') return storeCommand(argv);
   return runCli(argv);
 }
