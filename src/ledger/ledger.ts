@@ -5,7 +5,8 @@ import { toBase64 } from '../core/bytes.ts';
 import type { KeyPair } from '../core/ed25519.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
 import { verifierKey } from '../core/note.ts';
-import { signStatement, statementMessage, verifySubmission, type Statement, type Submission } from '../core/statement.ts';
+import { signStatement, statementMessage, type Statement, type Submission } from '../core/statement.ts';
+import { verifySubmissionFast } from './verifier.ts';
 import { formatTime, parseTime } from '../core/time.ts';
 import { MAX_LEAF_BYTES } from '../core/entry.ts';
 import { submissionSchema } from './bodies.ts';
@@ -70,7 +71,7 @@ export function checkSubmission(input: unknown, nowMs: number, skewMs: number): 
   }
   const msg = statementMessage(st);
   if (msg.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
-  if (!verifySubmission(sub)) throw new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
+  if (!verifySubmissionFast(sub)) throw new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
   return sub;
 }
 
