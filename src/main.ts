@@ -15,6 +15,8 @@ import { runCli } from './cli/cli.ts';
 import { UsageError } from './cli/command.ts';
 import { backupStore, restoreStore } from './store/backup.ts';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Metrics } from './http/metrics.ts';
 
 export interface ServiceConfig {
   port: number;
@@ -99,10 +101,13 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
   const operator = loadOrCreateKeyFile(config.operatorKeyFile, fresh);
   const log = loadOrCreateKeyFile(config.logKeyFile, fresh);
   const store = openSqliteStore({ file: dbFile, documentsDir: join(config.dataDir, 'documents') });
-  const say = opts.quiet ? () => {} : (m: string) => console.error(m);
+  const logger = pino({ level: opts.quiet ? 'silent' : process.env.LOTPROOF_LOG_LEVEL || 'info', base: { service: 'lotproof' } });
+  const say = (m: string) => logger.info(m);
+  const metrics = new Metrics({ defaultMetrics: true });
   if (operator.created) say(`lotproof: created operator key ${config.operatorKeyFile}`);
   if (log.created) say(`lotproof: created log key ${config.logKeyFile}`);
   const fatal = (e: Error) => {
+    logger.fatal({ err: { message: e.message } }, 'lotproof: broken invariant; stopping');
     console.error(`lotproof: FATAL: ${e.message}`);
     process.exit(70);
   };
@@ -117,6 +122,7 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       skewMs: config.skewMs,
       checkpointIntervalMs: config.checkpointIntervalMs,
       onFatal: fatal,
+      observer: metrics.ledgerObserver,
     });
   } catch (e) {
     store.close();
@@ -126,6 +132,8 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
     ledger,
     clock,
     config: { publicUrl: config.publicUrl, skewMs: config.skewMs, limits: config.limits },
+    logger,
+    metrics,
     // The socket's address identifies a client for rate limits only; it is never stored.
     clientId: (c) => {
       try {

@@ -11,6 +11,9 @@ import { batchRoutes } from './batches.ts';
 import { documentRoutes } from './documents.ts';
 import { serialRoutes } from './serials.ts';
 import { healthRoutes } from './health.ts';
+import type { Metrics } from './metrics.ts';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
 import { NO_LIMITS, RateLimiter, type Limits } from './ratelimit.ts';
 
 export interface AppConfig {
@@ -29,30 +32,63 @@ export interface AppDeps {
   ledger: Ledger;
   clock: Clock;
   config: AppConfig;
-  /** Where unexpected errors are reported (never with request bodies or client addresses). */
-  log?: (msg: string, err?: unknown) => void;
+  /**
+   * Structured logs (pino-compatible). Request lines carry a request id, method, route, status
+   * and duration; never bodies, client addresses, user agents or secrets.
+   */
+  logger?: Logger;
+  metrics?: Metrics;
   /** Identifies the client for rate limits (its address); never stored or logged. */
   clientId?: (c: Context) => string;
 }
 
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+const consoleLogger: Logger = { info: () => {}, error: (obj, msg) => console.error(msg, obj) };
+
 export function createApp(deps: AppDeps) {
   const app = new Hono();
-  const log = deps.log ?? ((msg: string, err?: unknown) => console.error(msg, err));
+  const logger = deps.logger ?? consoleLogger;
+  const metrics = deps.metrics;
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = routePath(c);
+    const seconds = (performance.now() - start) / 1000;
+    metrics?.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    logger.info({ reqId: c.get('requestId'), method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+  });
 
   app.onError((err, c) => {
-    if (err instanceof LedgerError) return problemFromError(c, err);
+    if (err instanceof LedgerError) {
+      if (err.code === 'rate_limited') metrics?.rateLimited.inc({ kind: c.req.method === 'POST' || c.req.method === 'PUT' ? 'write' : 'read' });
+      if (c.req.method === 'POST' && new URL(c.req.url).pathname === '/v1/entries') metrics?.appends.inc({ outcome: err.code });
+      return problemFromError(c, err);
+    }
     if (err instanceof HTTPException) {
       const status = err.status;
       const code = status === 413 ? 'body_too_large' : status === 404 ? 'not_found' : 'invalid_request';
       return problem(c, code, err.message || 'the request was refused');
     }
-    log('unexpected error while serving a request', err);
+    logger.error({ reqId: c.get('requestId'), err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'unexpected error while serving a request');
     return problem(c, 'internal', 'an unexpected error occurred; nothing was written');
   });
   app.notFound((c) => problem(c, 'not_found', `no resource at ${new URL(c.req.url).pathname}`));
 
-  // Health checks come before the limiter: an orchestrator polling them is never refused.
+  // Health checks and metrics come before the limiter: an orchestrator polling them is never refused.
   app.route('/', healthRoutes(deps, 10_000));
+  if (metrics) {
+    app.get('/metrics', async (c) => {
+      metrics.treeSize.set(deps.ledger.latestCheckpoint()?.size ?? 0);
+      c.header('content-type', metrics.registry.contentType);
+      return c.body(await metrics.registry.metrics());
+    });
+  }
 
   const limits = deps.config.limits ?? NO_LIMITS;
   const readLimiter = new RateLimiter(limits.read);

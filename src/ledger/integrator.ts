@@ -66,6 +66,8 @@ export interface CheckpointerOptions {
   clock: Clock;
   /** Most milliseconds between an entry's integration and the checkpoint that covers it. */
   intervalMs: number;
+  /** Called after each checkpoint is stored, with how long its oldest new entry waited. */
+  onSigned?: (row: CheckpointRow, delayMs: number | undefined) => void;
 }
 
 export class Checkpointer {
@@ -75,6 +77,8 @@ export class Checkpointer {
   #latest: CheckpointRow | undefined;
   #timer: NodeJS.Timeout | undefined;
   #waiters: { size: number; resolve: (cp: CheckpointRow) => void }[] = [];
+  /** When the oldest entry not yet covered by a checkpoint was integrated. */
+  #pendingSince: number | undefined;
 
   constructor(store: Store, integrator: Integrator, opts: CheckpointerOptions) {
     this.#store = store;
@@ -105,7 +109,9 @@ export class Checkpointer {
 
   /** Schedules a checkpoint within the interval, if the tree grew and none is pending. */
   schedule(): void {
-    if (this.#timer || this.#integrator.size === (this.#latest?.size ?? 0)) return;
+    if (this.#integrator.size === (this.#latest?.size ?? 0)) return;
+    this.#pendingSince ??= this.#opts.clock.now();
+    if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.signNow();
@@ -140,6 +146,9 @@ export class Checkpointer {
     const row: CheckpointRow = { size, root, note, signedAt: formatTime(this.#opts.clock.now()) };
     this.#store.putCheckpoint(row);
     this.#latest = row;
+    const delay = this.#pendingSince === undefined ? undefined : this.#opts.clock.now() - this.#pendingSince;
+    this.#pendingSince = undefined;
+    this.#opts.onSigned?.(row, delay);
     const ready = this.#waiters.filter((w) => w.size <= size);
     this.#waiters = this.#waiters.filter((w) => w.size > size);
     for (const w of ready) w.resolve(row);

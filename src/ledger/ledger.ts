@@ -16,6 +16,14 @@ import { checkBody } from './rules.ts';
 import { Sequencer, type Appended } from './sequencer.ts';
 import type { CheckpointRow, Store } from './store.ts';
 
+/** Hooks for operational metrics; the ledger knows nothing of how they are exported. */
+export interface LedgerObserver {
+  /** A sequencer transaction committed `group` statements, `accepted` of them appended. */
+  committed(group: number, accepted: number): void;
+  /** A checkpoint of `size` leaves was signed, `delayMs` after the oldest entry it was the first to cover was integrated. */
+  checkpointed(size: number, delayMs: number | undefined): void;
+}
+
 export interface LedgerOptions {
   store: Store;
   clock: Clock;
@@ -30,6 +38,7 @@ export interface LedgerOptions {
   maxQueue?: number;
   /** Called with a broken invariant; the process must stop serving. */
   onFatal?: (e: Error) => void;
+  observer?: LedgerObserver;
 }
 
 export interface Ledger {
@@ -91,6 +100,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
     logKey,
     clock,
     intervalMs: opts.checkpointIntervalMs ?? 500,
+    onSigned: (row, delayMs) => opts.observer?.checkpointed(row.size, delayMs),
   });
 
   const guard = (fn: () => void) => {
@@ -105,8 +115,10 @@ export function createLedger(opts: LedgerOptions): Ledger {
     store,
     clock,
     { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192 },
-    (appended) =>
+    (appended, group) =>
       guard(() => {
+        opts.observer?.committed(group, appended.length);
+        if (appended.length === 0) return;
         integrator.integrate(appended[0]!.seq, appended.map((a) => a.leaf));
         checkpointer.schedule();
       }),

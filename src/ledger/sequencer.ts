@@ -41,9 +41,9 @@ export class Sequencer {
   readonly #store: Store;
   readonly #clock: Clock;
   readonly #opts: SequencerOptions;
-  readonly #onCommit: (appended: Appended[]) => void;
+  readonly #onCommit: (appended: Appended[], group: number) => void;
 
-  constructor(store: Store, clock: Clock, opts: SequencerOptions, onCommit: (appended: Appended[]) => void) {
+  constructor(store: Store, clock: Clock, opts: SequencerOptions, onCommit: (appended: Appended[], group: number) => void) {
     this.#store = store;
     this.#clock = clock;
     this.#opts = opts;
@@ -151,6 +151,6 @@ export class Sequencer {
         p.resolve(o);
       }
     });
-    if (appended.length > 0) this.#onCommit(appended);
+    this.#onCommit(appended, group.length);
   }
 }
