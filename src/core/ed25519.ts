@@ -58,12 +58,16 @@ export function decodePrivateKeyPem(pem: string): KeyPair {
   return keyPairFromSeed(der.slice(16));
 }
 
-/** True when `pub` is 32 bytes that decode to a point of the curve (RFC 8032 §5.1.3). */
+/**
+ * True when `pub` is the canonical encoding of a curve point (RFC 8032 §5.1.3) that is not of
+ * small order. Policy: small-order keys are refused. Under one, OpenSSL's cofactorless check
+ * accepts forged signatures of any message (ed25519-speccheck cases 0, 1 and 11) while our
+ * strict verify accepts none, so such a key would make verifiers disagree about the log.
+ */
 export function isValidPublicKey(pub: Uint8Array): boolean {
   if (pub.length !== 32) return false;
   try {
-    ed.Point.fromBytes(pub, false);
-    return true;
+    return !ed.Point.fromBytes(pub, false).isSmallOrder();
   } catch {
     return false;
   }

@@ -5,9 +5,14 @@ import canonicalize from 'canonicalize';
 import { LedgerError } from './errors.ts';
 import { utf8 } from './bytes.ts';
 
-/** Throws LedgerError('non_canonical_json') if the value cannot be canonicalised faithfully. */
+/** The most arrays and objects nested in one another, the same limit as the HTTP reader's. */
+const MAX_DEPTH = 64;
+
+/**
+ * Throws LedgerError('invalid_json') if the value cannot be canonicalised faithfully, and
+ * 'json_too_deep' if more than MAX_DEPTH containers nest. `depth` counts the containers around v.
+ */
 function assertCanonicalizable(v: unknown, depth: number): void {
-  if (depth > 64) throw new LedgerError('json_too_deep', 'JSON nesting is deeper than 64 levels');
   switch (typeof v) {
     case 'string':
       if (!v.isWellFormed()) throw new LedgerError('invalid_json', 'a string contains a lone surrogate');
@@ -19,6 +24,7 @@ function assertCanonicalizable(v: unknown, depth: number): void {
       return;
     case 'object':
       if (v === null) return;
+      if (depth >= MAX_DEPTH) throw new LedgerError('json_too_deep', `JSON nesting is deeper than ${MAX_DEPTH} levels`);
       if (Array.isArray(v)) {
         for (const x of v) assertCanonicalizable(x, depth + 1);
         return;
