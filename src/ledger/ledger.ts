@@ -114,7 +114,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
   const sequencer = new Sequencer(
     store,
     clock,
-    { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192 },
+    { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192, onFatal },
     (appended, group) =>
       guard(() => {
         opts.observer?.committed(group, appended.length);

@@ -24,6 +24,8 @@ export interface SequencerOptions {
   maxBatch: number;
   /** Most submissions waiting; beyond it, submit refuses with `sequencer_busy` (HTTP 503). */
   maxQueue: number;
+  /** Receives a broken invariant met while committing; the process must stop serving. */
+  onFatal: (e: Error) => void;
 }
 
 interface Pending {
@@ -83,7 +85,15 @@ export class Sequencer {
 
   #drain(): void {
     this.#scheduled = false;
-    this.#commitOne();
+    try {
+      this.#commitOne();
+    } catch (e) {
+      // Only a broken invariant escapes #commitOne; nothing of the group was written.
+      const err = e instanceof Error ? e : new Error(String(e));
+      for (const p of this.#queue.splice(0)) p.reject(err);
+      this.#opts.onFatal(err);
+      return;
+    }
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#drain());
@@ -91,16 +101,16 @@ export class Sequencer {
   }
 
   #commitOne(): void {
+    if (this.#queue.length === 0) return;
+    const now = this.#clock.now();
+    if (now < this.#lastLoggedMs - 60_000) {
+      throw new InvariantError(`the clock went back more than a minute (${formatTime(now)} < ${formatTime(this.#lastLoggedMs)})`);
+    }
     const group = this.#queue.splice(0, this.#opts.maxBatch);
-    if (group.length === 0) return;
     const outcomes: (Appended | LedgerError)[] = [];
     let size = this.#size;
     let lastHash = this.#lastHash;
     let lastMs = this.#lastLoggedMs;
-    const now = this.#clock.now();
-    if (now < lastMs - 60_000) {
-      throw new InvariantError(`the clock went back more than a minute (${formatTime(now)} < ${formatTime(lastMs)})`);
-    }
     // Policy: loggedAt never decreases; a clock that steps back briefly is held at the last time.
     const loggedMs = Math.max(now, lastMs);
     const loggedAt = formatTime(loggedMs);

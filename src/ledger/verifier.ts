@@ -1,6 +1,8 @@
 // Ed25519 (RFC 8032) verification for the server's hot path through node:crypto (OpenSSL),
 // several times faster than the pure-JS @noble/ed25519 that core/ and the browser use. The two
-// are cross-tested on RFC 8032 and Wycheproof vectors to accept and reject the same signatures.
+// accept and reject the same signatures on the RFC 8032 and Wycheproof vectors; on the crafted
+// ed25519-speccheck cases they differ only where keys are small-order (refused at registration
+// and rotation, so never active) or where OpenSSL is the stricter one (test/core/ed25519.test.ts).
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { concatBytes, fromBase64 } from '../core/bytes.ts';
 import { statementMessage, type Submission } from '../core/statement.ts';
