@@ -1,5 +1,6 @@
 // The transparency endpoints of lotproof SPEC §5: checkpoint, key, entries, RFC 9162 proofs,
-// c2sp.org/tlog-proof receipts and c2sp.org/tlog-tiles hash tiles and entry bundles.
+// c2sp.org/tlog-proof receipts and c2sp.org/tlog-tiles hash tiles and entry bundles, plus the
+// list of every signed checkpoint that auditors and exports read.
 import { Hono } from 'hono';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
@@ -24,6 +25,21 @@ export function logRoutes({ ledger }: AppDeps) {
     c.header('cache-control', 'public, max-age=1');
     c.header('content-type', 'text/plain; charset=utf-8');
     return c.body(cp.note);
+  });
+
+  // Every checkpoint the log signed, oldest first, so that anyone can keep or export the whole
+  // series and check each one against the tree (lotproof docs/auditing.md). `start` is a tree
+  // size: the answer lists the checkpoints of size >= start; the next page starts at the last
+  // size plus one. One JSON object per line: {size, root (base64), signedAt, note}.
+  app.get('/log/checkpoints', (c) => {
+    const start = intParam(c.req.query('start'), 'start', 0);
+    const limit = intParam(c.req.query('limit'), 'limit', 100);
+    if (limit < 1 || limit > 1000) throw new LedgerError('invalid_request', 'limit must be between 1 and 1000');
+    const lines = store
+      .checkpoints(start, limit)
+      .map((cp) => `${JSON.stringify({ size: cp.size, root: toBase64(cp.root), signedAt: cp.signedAt, note: cp.note })}\n`);
+    c.header('content-type', 'application/x-ndjson');
+    return c.body(lines.join(''));
   });
 
   app.get('/log/key', (c) => {

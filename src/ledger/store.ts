@@ -169,6 +169,8 @@ export interface Store extends ProjectionReader {
   putTreeNodes(nodes: { level: number; index: number; hash: Uint8Array }[]): void;
   latestCheckpoint(): CheckpointRow | undefined;
   checkpoint(size: number): CheckpointRow | undefined;
+  /** Signed checkpoints with size >= start, in increasing size, at most `limit` of them. */
+  checkpoints(start: number, limit: number): CheckpointRow[];
   putCheckpoint(row: CheckpointRow): void;
 
   // Queries behind the read views.

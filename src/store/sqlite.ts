@@ -106,6 +106,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     putNode: db.insert(t.treeNodes).values({ level: p('level'), idx: p('idx'), hash: p('hash') }).prepare(),
     latestCheckpoint: db.select().from(t.checkpoints).orderBy(desc(t.checkpoints.size)).limit(1).prepare(),
     checkpoint: db.select().from(t.checkpoints).where(eq(t.checkpoints.size, p('size'))).prepare(),
+    checkpoints: db.select().from(t.checkpoints).where(gte(t.checkpoints.size, p('start'))).orderBy(asc(t.checkpoints.size)).limit(p('limit')).prepare(),
     serialSet: db.select().from(t.serialSets).where(eq(t.serialSets.root, p('root'))).prepare(),
     serial: db
       .select({ setRoot: t.serials.setRoot, batchId: t.serialSets.batchId, issuedSeq: t.serialSets.issuedSeq, scans: t.serials.scans, firstScanAt: t.serials.firstScanAt })
@@ -206,6 +207,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     putTreeNodes: (nodes) => void putNodes(nodes),
     latestCheckpoint: () => cpRow(q.latestCheckpoint.get()),
     checkpoint: (size) => cpRow(q.checkpoint.get({ size })),
+    checkpoints: (start, limit) => q.checkpoints.all({ start, limit }).map((r) => cpRow(r)!),
     putCheckpoint: (row) => void db.insert(t.checkpoints).values({ ...row, root: buf(row.root) }).run(),
     linksFrom: (id): LinkRow[] => q.linksFrom.all({ id }),
     linksTo: (id): LinkRow[] => q.linksTo.all({ id }),
