@@ -103,6 +103,26 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     document: db.select().from(t.documents).where(eq(t.documents.sha256, p('sha256'))).prepare(),
     treeNode: db.select({ hash: t.treeNodes.hash }).from(t.treeNodes).where(and(eq(t.treeNodes.level, p('level')), eq(t.treeNodes.idx, p('idx')))).prepare(),
     treeSize: db.select({ n: sql<number | null>`max(${t.treeNodes.idx}) + 1` }).from(t.treeNodes).where(eq(t.treeNodes.level, 0)).prepare(),
+    insertBatch: db
+      .insert(t.batches)
+      .values({ gtin: p('gtin'), lot: p('lot'), producer: p('producer'), seq: p('seq'), uom: p('uom'), amount: p('amount') })
+      .prepare(),
+    insertLink: db.insert(t.batchLinks).values({ input: p('input'), output: p('output'), seq: p('seq'), amount: p('amount') }).prepare(),
+    insertLabReport: db
+      .insert(t.labReports)
+      .values({ signer: p('signer'), id: p('id'), batchId: p('batchId'), seq: p('seq'), selfTest: p('selfTest'), revokedSeq: p('revokedSeq') })
+      .prepare(),
+    insertShipment: db
+      .insert(t.shipments)
+      .values({
+        signer: p('signer'), id: p('id'), batchId: p('batchId'), toActor: p('toActor'), amount: p('amount'), seq: p('seq'), receiveSeq: p('receiveSeq'), outcome: p('outcome'),
+      })
+      .prepare(),
+    receiveShipment: db
+      .update(t.shipments)
+      .set({ receiveSeq: sql`${p('seq')}`, outcome: sql`${p('outcome')}` })
+      .where(and(eq(t.shipments.signer, p('signer')), eq(t.shipments.id, p('id'))))
+      .prepare(),
     putNode: db.insert(t.treeNodes).values({ level: p('level'), idx: p('idx'), hash: p('hash') }).prepare(),
     latestCheckpoint: db.select().from(t.checkpoints).orderBy(desc(t.checkpoints.size)).limit(1).prepare(),
     checkpoint: db.select().from(t.checkpoints).where(eq(t.checkpoints.size, p('size'))).prepare(),
@@ -154,18 +174,18 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       db.update(t.actorKeys).set({ untilSeq: seq }).where(and(eq(t.actorKeys.actor, id), sql`${t.actorKeys.untilSeq} is null`)).run();
       db.update(t.actors).set({ pub: null, revokedSeq: seq }).where(eq(t.actors.id, id)).run();
     },
-    insertBatch: (row) => Number(db.insert(t.batches).values(row).run().lastInsertRowid),
+    insertBatch: (row) => Number(q.insertBatch.run(row).lastInsertRowid),
     setHolding: (batchId, actor, amount) => void q.setHolding.run({ batchId, actor, amount }),
-    insertLink: (row) => void db.insert(t.batchLinks).values(row).run(),
-    insertLabReport: (row) => void db.insert(t.labReports).values(row).run(),
+    insertLink: (row) => void q.insertLink.run({ ...row }),
+    insertLabReport: (row) => void q.insertLabReport.run({ ...row, selfTest: row.selfTest ? 1 : 0 }),
     revokeLabReport: (signer, id, seq) =>
       void db.update(t.labReports).set({ revokedSeq: seq }).where(and(eq(t.labReports.signer, signer), eq(t.labReports.id, id))).run(),
     insertCertificate: (row) => void db.insert(t.certificates).values(row).run(),
     revokeCertificate: (signer, id, seq) =>
       void db.update(t.certificates).set({ revokedSeq: seq }).where(and(eq(t.certificates.signer, signer), eq(t.certificates.id, id))).run(),
-    insertShipment: (row) => void db.insert(t.shipments).values(row).run(),
+    insertShipment: (row) => void q.insertShipment.run({ ...row }),
     receiveShipment: (signer, id, seq, outcome) =>
-      void db.update(t.shipments).set({ receiveSeq: seq, outcome }).where(and(eq(t.shipments.signer, signer), eq(t.shipments.id, id))).run(),
+      void q.receiveShipment.run({ signer, id, seq, outcome }),
     insertRecall: (row, batchIds) => {
       db.insert(t.recalls).values(row).run();
       for (const batchId of batchIds) db.insert(t.recallBatches).values({ batchId, signer: row.signer, recallId: row.id }).run();
