@@ -17,6 +17,8 @@ import { backupStore, restoreStore } from './store/backup.ts';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Metrics } from './http/metrics.ts';
+import { createVerifyPool } from './ledger/verify-pool.ts';
+import { availableParallelism } from 'node:os';
 
 export interface ServiceConfig {
   port: number;
@@ -28,6 +30,8 @@ export interface ServiceConfig {
   skewMs: number;
   checkpointIntervalMs: number;
   limits: Limits;
+  /** Threads verifying signatures off the event loop; 0 verifies on the main thread. */
+  verifyWorkers: number;
 }
 
 export class ConfigError extends Error {}
@@ -73,6 +77,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logKeyFile: resolve(env.LOTPROOF_LOG_KEY_FILE || join(dataDir, 'log.key')),
     skewMs: intEnv(env, 'LOTPROOF_SKEW_SECONDS', 300, 1, 86_400) * 1000,
     checkpointIntervalMs: intEnv(env, 'LOTPROOF_CHECKPOINT_INTERVAL_MS', 500, 1, 60_000),
+    verifyWorkers: intEnv(env, 'LOTPROOF_VERIFY_WORKERS', Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
     limits: {
       read: limitEnv(env, 'LOTPROOF_RATE_READ', DEFAULT_LIMITS.read),
       write: limitEnv(env, 'LOTPROOF_RATE_WRITE', DEFAULT_LIMITS.write),
@@ -111,6 +116,7 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
     console.error(`lotproof: FATAL: ${e.message}`);
     process.exit(70);
   };
+  const verifyPool = config.verifyWorkers > 0 ? createVerifyPool(config.verifyWorkers) : undefined;
   let ledger: Ledger;
   try {
     ledger = createLedger({
@@ -123,9 +129,11 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       checkpointIntervalMs: config.checkpointIntervalMs,
       onFatal: fatal,
       observer: metrics.ledgerObserver,
+      verifyPool,
     });
   } catch (e) {
     store.close();
+    await verifyPool?.close();
     throw e;
   }
   const app = createApp({
@@ -152,6 +160,7 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       if (service.server) await new Promise<void>((r) => service.server!.close(() => r()));
       ledger.close();
       store.close();
+      await verifyPool?.close();
     },
   };
   if (opts.listen) {

@@ -12,6 +12,7 @@ import { createLedger, type Ledger } from '../src/ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
 import { createApp } from '../src/http/app.ts';
 import type { Clock } from '../src/ledger/clock.ts';
+import type { VerifyPool } from '../src/ledger/verify-pool.ts';
 
 export class TestClock implements Clock {
   constructor(public ms = Date.parse('2026-11-22T08:00:00.000Z')) {}
@@ -44,7 +45,7 @@ export interface Harness {
   close(): void;
 }
 
-export function makeHarness(opts: { checkpointIntervalMs?: number } = {}): Harness {
+export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: VerifyPool } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-test-'));
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
   const clock = new TestClock();
@@ -57,6 +58,7 @@ export function makeHarness(opts: { checkpointIntervalMs?: number } = {}): Harne
     operatorKey,
     logKey,
     checkpointIntervalMs: opts.checkpointIntervalMs ?? 5,
+    verifyPool: opts.verifyPool,
   });
   const app = createApp({ ledger, clock, config: { publicUrl: 'https://lotproof.test' } });
   const operator = { id: 'operator', key: operatorKey };

@@ -1,12 +1,13 @@
 // The ledger: accepts signed statements (SPEC §1), sequences them into entries (SPEC §2),
 // integrates them into the Merkle tree and signs checkpoints (SPEC §4).
 import { randomBytes } from 'node:crypto';
-import { toBase64 } from '../core/bytes.ts';
+import { fromBase64, toBase64 } from '../core/bytes.ts';
 import type { KeyPair } from '../core/ed25519.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
 import { verifierKey } from '../core/note.ts';
 import { signStatement, statementMessage, type Statement, type Submission } from '../core/statement.ts';
-import { verifySubmissionFast } from './verifier.ts';
+import { verifyEd25519Node } from './verifier.ts';
+import type { VerifyPool } from './verify-pool.ts';
 import { formatTime, parseTime } from '../core/time.ts';
 import { MAX_LEAF_BYTES } from '../core/entry.ts';
 import { submissionSchema } from './bodies.ts';
@@ -39,6 +40,8 @@ export interface LedgerOptions {
   /** Called with a broken invariant; the process must stop serving. */
   onFatal?: (e: Error) => void;
   observer?: LedgerObserver;
+  /** Verifies signatures on worker threads; without it they are verified on the caller's. */
+  verifyPool?: VerifyPool;
 }
 
 export interface Ledger {
@@ -61,8 +64,11 @@ export interface Ledger {
   close(): void;
 }
 
-/** Parses and checks a submission's shape, type, body, time window and signature. */
-export function checkSubmission(input: unknown, nowMs: number, skewMs: number): Submission {
+/**
+ * Parses and checks a submission's shape, type, body and time window, and returns it with the
+ * exact message its signature must cover. The signature itself is checked by the caller.
+ */
+export function precheckSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; message: Uint8Array } {
   const r = submissionSchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -78,9 +84,17 @@ export function checkSubmission(input: unknown, nowMs: number, skewMs: number): 
   if (Math.abs(t - nowMs) > skewMs) {
     throw new LedgerError('time_skew', `statement time ${st.time} is more than ${skewMs / 1000} s from the log's clock ${formatTime(nowMs)}`);
   }
-  const msg = statementMessage(st);
-  if (msg.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
-  if (!verifySubmissionFast(sub)) throw new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
+  const message = statementMessage(st);
+  if (message.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
+  return { sub, message };
+}
+
+const badSignature = () => new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
+
+/** Parses and checks a submission's shape, type, body, time window and signature. */
+export function checkSubmission(input: unknown, nowMs: number, skewMs: number): Submission {
+  const { sub, message } = precheckSubmission(input, nowMs, skewMs);
+  if (!verifyEd25519Node(fromBase64(sub.sig)!, message, sub.statement.pub)) throw badSignature();
   return sub;
 }
 
@@ -163,6 +177,16 @@ export function createLedger(opts: LedgerOptions): Ledger {
     size: () => sequencer.size,
     submit(input, admit) {
       try {
+        const pool = opts.verifyPool;
+        if (pool) {
+          const { sub, message } = precheckSubmission(input, clock.now(), skewMs);
+          const job = { message, signature: fromBase64(sub.sig)!, publicKey: fromBase64(sub.statement.pub)! };
+          return pool.verify(job).then((ok) => {
+            if (!ok) throw badSignature();
+            admit?.(sub.statement);
+            return sequencer.submit(sub);
+          });
+        }
         const sub = checkSubmission(input, clock.now(), skewMs);
         admit?.(sub.statement);
         return sequencer.submit(sub);

@@ -5,7 +5,6 @@
 // and rotation, so never active) or where OpenSSL is the stricter one (test/core/ed25519.test.ts).
 import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { concatBytes, fromBase64 } from '../core/bytes.ts';
-import { statementMessage, type Submission } from '../core/statement.ts';
 
 // RFC 8410 SubjectPublicKeyInfo prefix for id-Ed25519.
 const SPKI_PREFIX = new Uint8Array([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
@@ -39,11 +38,4 @@ export function verifyEd25519Node(sig: Uint8Array, message: Uint8Array, pubB64: 
   } catch {
     return false;
   }
-}
-
-/** True when the submission's signature verifies under its statement's `pub` (node:crypto). */
-export function verifySubmissionFast(sub: Submission): boolean {
-  const sig = fromBase64(sub.sig);
-  if (!sig) return false;
-  return verifyEd25519Node(sig, statementMessage(sub.statement), sub.statement.pub);
 }
