@@ -9,6 +9,7 @@ import { entriesRoutes } from './entries.ts';
 import { logRoutes } from './log.ts';
 import { batchRoutes } from './batches.ts';
 import { documentRoutes } from './documents.ts';
+import { qrRoutes } from './qr.ts';
 import { serialRoutes } from './serials.ts';
 import { healthRoutes } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', documentRoutes(deps));
   app.route('/', serialRoutes(deps));
   app.route('/', batchRoutes(deps));
+  app.route('/', qrRoutes(deps));
   app.get('/', (c) =>
     c.json({
       service: 'lotproof',

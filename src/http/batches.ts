@@ -1,25 +1,263 @@
-// The batch at its GS1 Digital Link path (lotproof SPEC §5), and its genealogy for recall scope.
-import { Hono } from 'hono';
-import { parseDigitalLinkPath } from '../core/gs1.ts';
-import { batchView, findBatch, genealogyView } from '../ledger/views.ts';
+// A batch at its GS1 Digital Link path (lotproof SPEC §5), answered as a GS1 resolver does: the
+// shopper's verification page (HTML), its data (JSON), an RFC 9264 linkset or a 307 to the link
+// of a requested GS1 link type; the page's hashed assets; the resolver description; and the
+// batch genealogy for recall scope.
+import { Hono, type Context } from 'hono';
+import { toBase64 } from '../core/bytes.ts';
+import { LedgerError } from '../core/errors.ts';
+import { encodeDigitalLinkPath, parseDigitalLinkPath, type DigitalLinkKey } from '../core/gs1.ts';
+import { formatTime } from '../core/time.ts';
+import type { BatchRow, CheckpointRow, Store } from '../ledger/store.ts';
+import { batchView, findBatch, genealogyView, readEntry, type BatchView } from '../ledger/views.ts';
+import { ASSET_PREFIX, pageAssets } from '../pages/assets.ts';
+import { langFromParam, negotiateLang, type Lang } from '../pages/i18n.ts';
+import { batchLinks, linksetDocument, LINKSET_MEDIA_TYPE, parseLinkType, resolverDescription, selectLink, wantsLinkset } from '../pages/linkset.ts';
+import { renderBatchPage, renderErrorPage, type PageEntry } from '../pages/page.ts';
 import { intParam, type AppDeps } from './app.ts';
+import { problemFromError, statusOf } from './problem.ts';
 
-export function batchRoutes({ ledger, clock }: AppDeps) {
+/**
+ * Policy: the strictest CSP the page works under. Scripts and styles come only from this
+ * origin as files (no inline code, no eval), the verifier only talks to this origin, and the
+ * page can be neither framed nor used to submit forms elsewhere.
+ */
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+].join('; ');
+
+/** Sends an HTML page with the security headers every HTML response of lotproof carries. */
+export function htmlResponse(c: Context, body: string, status: 200 | 400 | 404, lang: Lang): Response {
+  c.header('content-type', 'text/html; charset=utf-8');
+  c.header('content-security-policy', PAGE_CSP);
+  c.header('x-content-type-options', 'nosniff');
+  c.header('referrer-policy', 'no-referrer');
+  c.header('x-frame-options', 'DENY');
+  c.header('cross-origin-opener-policy', 'same-origin');
+  c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+  c.header('content-language', lang);
+  c.header('cache-control', 'no-cache');
+  return c.body(body, status);
+}
+
+/** The page language: an explicit `?lang=` first, then Accept-Language, then Chinese. */
+export function pageLang(c: Context): { lang: Lang; inQuery: boolean } {
+  const explicit = langFromParam(c.req.query('lang'));
+  return explicit ? { lang: explicit, inQuery: true } : { lang: negotiateLang(c.req.header('accept-language')), inQuery: false };
+}
+
+/** The quality an Accept header gives a media type (RFC 9110 §12.5.1), most specific range winning. */
+export function acceptQuality(accept: string | undefined, mediaType: string): number {
+  if (!accept) return mediaType === 'text/html' ? 1 : 0;
+  const [type] = mediaType.split('/');
+  let best = -1;
+  let q = 0;
+  for (const part of accept.split(',').slice(0, 50)) {
+    const [rangeRaw, ...params] = part.split(';');
+    const range = (rangeRaw ?? '').trim().toLowerCase();
+    const specificity = range === mediaType ? 2 : range === `${type}/*` ? 1 : range === '*/*' ? 0 : -1;
+    if (specificity < 0 || specificity < best) continue;
+    let rq = 1;
+    for (const p of params) {
+      const m = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p);
+      if (m) rq = Math.min(1, Number(m[1]));
+    }
+    if (specificity > best || rq > q) q = rq;
+    best = specificity;
+  }
+  return q;
+}
+
+/** JSON is answered only when the client ranks it above HTML; browsers and `*\/*` get HTML. */
+function prefersJson(accept: string | undefined): boolean {
+  const json = Math.max(acceptQuality(accept, 'application/json'), acceptQuality(accept, 'application/problem+json'));
+  return json > 0 && json > acceptQuality(accept, 'text/html');
+}
+
+function prefersLinkset(accept: string | undefined): boolean {
+  const q = acceptQuality(accept, LINKSET_MEDIA_TYPE);
+  return q > 0 && q > acceptQuality(accept, 'text/html') && (accept ?? '').toLowerCase().includes(LINKSET_MEDIA_TYPE);
+}
+
+/**
+ * What a Digital Link names: a batch, or one serialised item of it. Unit serials (AI 21) are
+ * not resolved yet: every serial is unknown. Serial lookup (the salted hash of SPEC's
+ * serials.issue sets) and scan counts plug in here.
+ */
+function resolveItem(store: Store, key: DigitalLinkKey): { batch: BatchRow; serial?: string } {
+  const batch = findBatch(store, key.gtin, key.lot);
+  if (key.serial !== undefined) {
+    throw new LedgerError('not_found', `unknown serial: ${encodeDigitalLinkPath(key)} is not a serial the log knows`, { reason: 'unknown_serial' });
+  }
+  return { batch };
+}
+
+/** Waits up to `ms` for a checkpoint covering entry `seq`; resolves either way. */
+async function checkpointCovering(deps: AppDeps, seq: number, ms: number): Promise<CheckpointRow | undefined> {
+  const cp = deps.ledger.latestCheckpoint();
+  if (cp && cp.size > seq) return cp;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    deps.ledger.waitForCheckpoint(seq).catch(() => undefined),
+    new Promise((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return deps.ledger.latestCheckpoint();
+}
+
+/** The entries the page rests on: the view's own and the registrations of every actor it names. */
+function pageEntries(store: Store, view: BatchView): PageEntry[] {
+  const seqs = new Set<number>(view.entries);
+  const actors = [
+    view.producer,
+    ...view.labReports.map((r) => r.issuer),
+    ...view.certificates.map((c) => c.issuer),
+    ...view.journey.flatMap((s) => [s.from, s.to]),
+    ...view.recalls.map((r) => r.issuer),
+    ...view.holdings.map((h) => h.actor),
+  ];
+  for (const a of actors) if (a.registeredSeq > 0) seqs.add(a.registeredSeq);
+  return [...seqs]
+    .sort((a, b) => a - b)
+    .map((seq) => {
+      const row = store.entry(seq);
+      const e = readEntry(store, seq);
+      return {
+        seq,
+        hash: toBase64(row!.hash),
+        type: e.statement.type,
+        actor: e.statement.actor,
+        time: e.statement.time,
+        body: e.statement.body,
+      };
+    });
+}
+
+export function batchRoutes(deps: AppDeps) {
+  const { ledger, clock, config } = deps;
   const app = new Hono();
   const store = ledger.store;
+  // Start building the assets with the app, so the first shopper does not wait for it.
+  void pageAssets().then((a) => {
+    if (!a.scriptError) return;
+    if (deps.logger) deps.logger.error({ err: a.scriptError }, 'page assets');
+    else console.error(`lotproof: ${a.scriptError}`);
+  });
 
-  app.get('/01/*', (c) => {
-    const key = parseDigitalLinkPath(new URL(c.req.url).pathname);
-    const batch = findBatch(store, key.gtin, key.lot);
+  const errorPage = async (c: Context, e: LedgerError, lang: Lang) => {
+    const status = statusOf(e.code) === 404 ? 404 : 400;
+    const assets = await pageAssets();
+    const unknownSerial = e.details?.reason === 'unknown_serial';
+    return htmlResponse(c, renderErrorPage({ lang, status, cssUrl: assets.pageCssUrl, unknownSerial, detail: e.message }), status, lang);
+  };
+
+  app.get('/01/*', async (c) => {
+    c.header('vary', 'accept, accept-language');
+    const accept = c.req.header('accept');
+    const linkTypeParam = c.req.query('linkType');
+    const machine = prefersJson(accept) || prefersLinkset(accept) || wantsLinkset(linkTypeParam);
+    const { lang, inQuery } = pageLang(c);
+    let key: DigitalLinkKey;
+    let batch: BatchRow;
+    try {
+      key = parseDigitalLinkPath(new URL(c.req.url).pathname);
+      batch = resolveItem(store, key).batch;
+    } catch (e) {
+      if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
+      if (e instanceof LedgerError) {
+        c.header('access-control-allow-origin', '*');
+        return problemFromError(c, e);
+      }
+      throw e;
+    }
+    const path = encodeDigitalLinkPath(key);
     const view = batchView(store, batch, clock.now());
-    c.header('vary', 'accept');
-    return c.json(view);
+    const links = () => batchLinks(config.publicUrl, path, view);
+    c.header('link', `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`);
+
+    if (wantsLinkset(linkTypeParam) || (linkTypeParam === undefined && prefersLinkset(accept))) {
+      c.header('access-control-allow-origin', '*');
+      c.header('content-type', LINKSET_MEDIA_TYPE);
+      return c.body(JSON.stringify(linksetDocument(`${config.publicUrl}${path}`, links())));
+    }
+    if (linkTypeParam !== undefined) {
+      const target = selectLink(links(), parseLinkType(linkTypeParam), prefersJson(accept));
+      c.header('access-control-allow-origin', '*');
+      return c.redirect(target.href, 307);
+    }
+    if (prefersJson(accept)) {
+      c.header('access-control-allow-origin', '*');
+      return c.json(view);
+    }
+
+    // The page is pinned to a checkpoint that covers every entry it shows; a fresh entry is
+    // covered within the checkpoint interval, so wait that long rather than show it unproven.
+    const entries = pageEntries(store, view);
+    const last = entries.at(-1)?.seq ?? 0;
+    const cp = await checkpointCovering(deps, last, 5_000);
+    const assets = await pageAssets();
+    const page = renderBatchPage(view, {
+      lang,
+      langInQuery: inQuery,
+      path,
+      today: formatTime(clock.now()).slice(0, 10),
+      cssUrl: assets.pageCssUrl,
+      scriptUrl: cp ? assets.scriptUrl : undefined,
+      log: {
+        origin: ledger.origin,
+        verifierKey: ledger.logVerifierKey,
+        checkpoint: cp ? { size: cp.size, note: cp.note, signedAt: cp.signedAt } : { size: 0, note: '', signedAt: '' },
+      },
+      entries,
+    });
+    return htmlResponse(c, page, 200, lang);
+  });
+
+  // GS1 resolvers answer OPTIONS and allow cross-origin reads (GS1-Conformant Resolver Standard).
+  app.options('/01/*', (c) => {
+    c.header('allow', 'GET, HEAD, OPTIONS');
+    c.header('access-control-allow-origin', '*');
+    c.header('access-control-allow-methods', 'GET, HEAD, OPTIONS');
+    c.header('access-control-allow-headers', 'accept, accept-language');
+    c.header('access-control-expose-headers', 'link, location, content-language');
+    c.header('access-control-max-age', '86400');
+    return c.body(null, 204);
   });
 
   app.get('/v1/trace/01/*', (c) => {
     const key = parseDigitalLinkPath(new URL(c.req.url).pathname.slice('/v1/trace'.length));
     const depth = intParam(c.req.query('depth'), 'depth', 1000);
     return c.json(genealogyView(store, findBatch(store, key.gtin, key.lot), depth));
+  });
+
+  app.get('/.well-known/gs1resolver', (c) => {
+    c.header('access-control-allow-origin', '*');
+    c.header('cache-control', 'public, max-age=3600');
+    return c.json(resolverDescription(config.publicUrl, { origin: ledger.origin, verifierKey: ledger.logVerifierKey }));
+  });
+
+  // Browsers ask for an icon on every page; the answer is none, cached for a day.
+  app.get('/favicon.ico', (c) => {
+    c.header('cache-control', 'public, max-age=86400');
+    return c.body(null, 204);
+  });
+
+  app.get(`${ASSET_PREFIX}:name`, async (c) => {
+    const asset = (await pageAssets()).get(c.req.param('name'));
+    if (!asset) throw new LedgerError('not_found', `no asset ${c.req.param('name')}`);
+    c.header('content-type', asset.contentType);
+    c.header('cache-control', 'public, max-age=31536000, immutable');
+    c.header('x-content-type-options', 'nosniff');
+    return c.body(Buffer.from(asset.body));
   });
 
   return app;

@@ -1,0 +1,118 @@
+// The static files of the shopper's page: the browser verifier, bundled from
+// verify.browser.ts with esbuild at start-up, and the page and label stylesheets. Each is
+// served under a content-hashed name (`verify.<hash>.js`), so it can be cached for a year and
+// a changed file is a new URL.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { labelsCss } from './labels.ts';
+import { PAGE_CSS } from './styles.ts';
+
+export interface Asset {
+  /** The hashed file name, served at `/assets/<name>`. */
+  name: string;
+  contentType: string;
+  body: Uint8Array;
+}
+
+export interface PageAssets {
+  /** `/assets/verify.<hash>.js`, or undefined when the verifier could not be built. */
+  scriptUrl: string | undefined;
+  /** Why the verifier is missing, for the operator's log. */
+  scriptError: string | undefined;
+  pageCssUrl: string;
+  labelsCssUrl: string;
+  get(name: string): Asset | undefined;
+}
+
+export const ASSET_PREFIX = '/assets/';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ENTRY = join(here, 'verify.browser.ts');
+const CORE_BYTES = resolve(here, '../core/bytes.ts');
+const BROWSER_BYTES = join(here, 'browser-bytes.ts');
+
+function hashed(base: string, ext: string, contentType: string, body: Uint8Array): Asset {
+  const h = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  return { name: `${base}.${h}.${ext}`, contentType, body };
+}
+
+type Esbuild = typeof import('esbuild');
+
+/**
+ * esbuild as tsx ships it: tsx is a runtime dependency (it runs the service) and depends on
+ * esbuild, which npm may nest under tsx rather than hoist. The hoisted copy is the fallback.
+ */
+async function loadEsbuild(): Promise<Esbuild> {
+  try {
+    const fromTsx = createRequire(import.meta.url).resolve('tsx/package.json');
+    const path = createRequire(fromTsx).resolve('esbuild');
+    return (await import(pathToFileURL(path).href)) as Esbuild;
+  } catch {
+    return await import('esbuild');
+  }
+}
+
+/**
+ * Bundles the browser verifier into one minified file of ES2020 for phone browsers since
+ * Chrome 91 and Safari 15, with core/bytes.ts replaced by its browser build. Throws when
+ * esbuild is unavailable or the bundle would pull in anything that is not browser code.
+ */
+export async function buildVerifierScript(): Promise<Uint8Array> {
+  const esbuild = await loadEsbuild();
+  const result = await esbuild.build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2020', 'chrome91', 'safari15'],
+    minify: true,
+    charset: 'utf8',
+    legalComments: 'eof',
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'lotproof-browser-bytes',
+        setup(build) {
+          build.onResolve({ filter: /(^|\/)bytes\.ts$/ }, (args) =>
+            resolve(args.resolveDir, args.path) === CORE_BYTES ? { path: BROWSER_BYTES } : undefined,
+          );
+          build.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `${args.path} is not available in a browser (imported by ${args.importer})` }] }));
+        },
+      },
+    ],
+  });
+  const out = result.outputFiles[0];
+  if (!out) throw new Error('esbuild produced no output');
+  return out.contents;
+}
+
+async function buildAssets(): Promise<PageAssets> {
+  const files = new Map<string, Asset>();
+  const add = (a: Asset) => {
+    files.set(a.name, a);
+    return `${ASSET_PREFIX}${a.name}`;
+  };
+  const pageCssUrl = add(hashed('page', 'css', 'text/css; charset=utf-8', new TextEncoder().encode(PAGE_CSS)));
+  const labelsCssUrl = add(hashed('labels', 'css', 'text/css; charset=utf-8', new TextEncoder().encode(labelsCss())));
+  let scriptUrl: string | undefined;
+  let scriptError: string | undefined;
+  try {
+    scriptUrl = add(hashed('verify', 'js', 'text/javascript; charset=utf-8', await buildVerifierScript()));
+  } catch (e) {
+    scriptError = `the browser verifier could not be built, so pages go without the in-browser check: ${(e as Error).message}`;
+  }
+  return { scriptUrl, scriptError, pageCssUrl, labelsCssUrl, get: (name) => files.get(name) };
+}
+
+// Policy: the assets are a pure function of this package's source, so one build serves every
+// app in the process (tests create many); it is a cache, not shared state.
+let built: Promise<PageAssets> | undefined;
+
+/** The page assets, built once per process on first use (createApp starts the build). */
+export function pageAssets(): Promise<PageAssets> {
+  built ??= buildAssets();
+  return built;
+}

@@ -1,0 +1,66 @@
+// The browser build of src/core/bytes.ts: the same exports with the same contracts (RFC 4648 §4
+// padded base64, lowercase hex, strict UTF-8), written with atob/btoa instead of Node's Buffer.
+// The verifier bundle (assets.ts) substitutes this file for core/bytes.ts, so the core modules
+// run unchanged in the shopper's browser; test/pages/assets.test.ts holds the two to one behaviour.
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function fromUtf8(b: Uint8Array): string {
+  return strictDecoder.decode(b);
+}
+
+const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+export function toBase64(b: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+export function fromBase64(s: string): Uint8Array | undefined {
+  if (typeof s !== 'string' || !B64_RE.test(s)) return undefined;
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  if (toBase64(out) !== s) return undefined;
+  return out;
+}
+
+const HEX = '0123456789abcdef';
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += HEX[x >> 4]! + HEX[x & 15]!;
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array | undefined {
+  if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined;
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
