@@ -32,6 +32,8 @@ export interface ServiceConfig {
   limits: Limits;
   /** Threads verifying signatures off the event loop; 0 verifies on the main thread. */
   verifyWorkers: number;
+  serialWarnScans: number;
+  scanDedupMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +79,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     logKeyFile: resolve(env.LOTPROOF_LOG_KEY_FILE || join(dataDir, 'log.key')),
     skewMs: intEnv(env, 'LOTPROOF_SKEW_SECONDS', 300, 1, 86_400) * 1000,
     checkpointIntervalMs: intEnv(env, 'LOTPROOF_CHECKPOINT_INTERVAL_MS', 500, 1, 60_000),
+    serialWarnScans: intEnv(env, 'LOTPROOF_SERIAL_WARN_SCANS', 5, 1, 1_000_000),
+    scanDedupMs: intEnv(env, 'LOTPROOF_SCAN_DEDUP_SECONDS', 600, 1, 86_400) * 1000,
     verifyWorkers: intEnv(env, 'LOTPROOF_VERIFY_WORKERS', Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
     limits: {
       read: limitEnv(env, 'LOTPROOF_RATE_READ', DEFAULT_LIMITS.read),
@@ -139,7 +143,13 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
   const app = createApp({
     ledger,
     clock,
-    config: { publicUrl: config.publicUrl, skewMs: config.skewMs, limits: config.limits },
+    config: {
+      publicUrl: config.publicUrl,
+      skewMs: config.skewMs,
+      limits: config.limits,
+      serialWarnScans: config.serialWarnScans,
+      scanDedupMs: config.scanDedupMs,
+    },
     logger,
     metrics,
     // The socket's address identifies a client for rate limits only; it is never stored.

@@ -25,6 +25,10 @@ export interface AppConfig {
   /** Largest accepted document. Default 10 MiB. */
   maxDocumentBytes?: number;
   skewMs?: number;
+  /** A serial's page warns of a copied code once it was checked more than this many times. Default 5. */
+  serialWarnScans?: number;
+  /** Repeat views of a serial from one client within this window count once. Default 10 minutes. */
+  scanDedupMs?: number;
   /** Abuse limits; none when absent (tests), the service passes its configured ones. */
   limits?: Limits;
 }

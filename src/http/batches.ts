@@ -9,6 +9,7 @@ import { encodeDigitalLinkPath, parseDigitalLinkPath, type DigitalLinkKey } from
 import { formatTime } from '../core/time.ts';
 import type { BatchRow, CheckpointRow, Store } from '../ledger/store.ts';
 import { batchView, findBatch, genealogyView, readEntry, type BatchView } from '../ledger/views.ts';
+import { checkSerial, ScanDeduper, type SerialCheck } from '../ledger/serials.ts';
 import { ASSET_PREFIX, pageAssets } from '../pages/assets.ts';
 import { langFromParam, negotiateLang, type Lang } from '../pages/i18n.ts';
 import { batchLinks, linksetDocument, LINKSET_MEDIA_TYPE, parseLinkType, resolverDescription, selectLink, wantsLinkset } from '../pages/linkset.ts';
@@ -87,16 +88,17 @@ function prefersLinkset(accept: string | undefined): boolean {
 }
 
 /**
- * What a Digital Link names: a batch, or one serialised item of it. Unit serials (AI 21) are
- * not resolved yet: every serial is unknown. Serial lookup (the salted hash of SPEC's
- * serials.issue sets) and scan counts plug in here.
+ * What a Digital Link names: a batch, or one serialised item of it. A serial must belong to one
+ * of the batch's issued serial sets (checked by its salted hash); anything else is unknown.
  */
-function resolveItem(store: Store, key: DigitalLinkKey): { batch: BatchRow; serial?: string } {
+function resolveItem(store: Store, key: DigitalLinkKey, nowMs: number, count: boolean): { batch: BatchRow; serial?: SerialCheck } {
   const batch = findBatch(store, key.gtin, key.lot);
-  if (key.serial !== undefined) {
+  if (key.serial === undefined) return { batch };
+  const serial = checkSerial(store, batch, key.serial, nowMs, count);
+  if (!serial.genuine) {
     throw new LedgerError('not_found', `unknown serial: ${encodeDigitalLinkPath(key)} is not a serial the log knows`, { reason: 'unknown_serial' });
   }
-  return { batch };
+  return { batch, serial };
 }
 
 /** Waits up to `ms` for a checkpoint covering entry `seq`; resolves either way. */
@@ -115,8 +117,9 @@ async function checkpointCovering(deps: AppDeps, seq: number, ms: number): Promi
 }
 
 /** The entries the page rests on: the view's own and the registrations of every actor it names. */
-function pageEntries(store: Store, view: BatchView): PageEntry[] {
+function pageEntries(store: Store, view: BatchView, serialSetSeq?: number): PageEntry[] {
   const seqs = new Set<number>(view.entries);
+  if (serialSetSeq !== undefined) seqs.add(serialSetSeq);
   const actors = [
     view.producer,
     ...view.labReports.map((r) => r.issuer),
@@ -146,6 +149,8 @@ export function batchRoutes(deps: AppDeps) {
   const { ledger, clock, config } = deps;
   const app = new Hono();
   const store = ledger.store;
+  const scans = new ScanDeduper(config.scanDedupMs ?? 10 * 60_000, clock.now());
+  const clientId = deps.clientId ?? (() => 'local');
   // Start building the assets with the app, so the first shopper does not wait for it.
   void pageAssets().then((a) => {
     if (!a.scriptError) return;
@@ -168,9 +173,15 @@ export function batchRoutes(deps: AppDeps) {
     const { lang, inQuery } = pageLang(c);
     let key: DigitalLinkKey;
     let batch: BatchRow;
+    let serial: SerialCheck | undefined;
     try {
       key = parseDigitalLinkPath(new URL(c.req.url).pathname);
-      batch = resolveItem(store, key).batch;
+      // Only a shopper's view of the page counts as a scan of a serial, once per client per
+      // window; machine reads (JSON, linksets, redirects) never do.
+      const now = clock.now();
+      const shopperView = !machine && linkTypeParam === undefined;
+      const count = shopperView && key.serial !== undefined && scans.firstView(clientId(c), encodeDigitalLinkPath(key), now);
+      ({ batch, serial } = resolveItem(store, key, now, count));
     } catch (e) {
       if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
       if (e instanceof LedgerError) {
@@ -196,12 +207,15 @@ export function batchRoutes(deps: AppDeps) {
     }
     if (prefersJson(accept)) {
       c.header('access-control-allow-origin', '*');
+      deps.metrics?.pageViews.inc({ format: 'json' });
+      if (serial) return c.json({ ...view, serial: { value: key.serial, genuine: true, issuedSeq: serial.issuedSeq, scans: serial.scans, firstScanAt: serial.firstScanAt } });
       return c.json(view);
     }
+    deps.metrics?.pageViews.inc({ format: 'html' });
 
     // The page is pinned to a checkpoint that covers every entry it shows; a fresh entry is
     // covered within the checkpoint interval, so wait that long rather than show it unproven.
-    const entries = pageEntries(store, view);
+    const entries = pageEntries(store, view, serial?.issuedSeq);
     const last = entries.at(-1)?.seq ?? 0;
     const cp = await checkpointCovering(deps, last, 5_000);
     const assets = await pageAssets();
@@ -218,6 +232,12 @@ export function batchRoutes(deps: AppDeps) {
         checkpoint: cp ? { size: cp.size, note: cp.note, signedAt: cp.signedAt } : { size: 0, note: '', signedAt: '' },
       },
       entries,
+      serial: serial && {
+        value: key.serial!,
+        scans: serial.scans,
+        firstScanAt: serial.firstScanAt,
+        suspect: serial.scans > (config.serialWarnScans ?? 5),
+      },
     });
     return htmlResponse(c, page, 200, lang);
   });

@@ -130,6 +130,10 @@ export interface Messages {
   notFoundTitle: string;
   notFoundText: string;
   unknownSerialText: string;
+  serialTitle: string;
+  serialGenuine: string;
+  serialChecked: (n: number, first: string) => string;
+  serialSuspect: string;
   badRequestTitle: string;
   badRequestText: string;
   errorDetail: string;
@@ -246,6 +250,10 @@ const zh: Messages = {
   notFoundTitle: '未找到该产品',
   notFoundText: '账本中没有这个商品条码和批号的记录。请核对包装上的二维码，或联系商家。',
   unknownSerialText: '账本中没有这个序列号的记录。',
+  serialTitle: '单品防伪码',
+  serialGenuine: '这是生产商为本批次登记的真实序列号。',
+  serialChecked: (n, first) => `此码已被查询 ${n} 次，首次查询于 ${first}。`,
+  serialSuspect: '警告：此码被查询的次数异常多，可能是被复制的假冒二维码。若这是您第一次扫描，请谨慎购买并联系商家或生产商。',
   badRequestTitle: '无法识别的二维码链接',
   badRequestText: '这个链接不是有效的 GS1 数字链接（商品条码、批号或顺序有误）。',
   errorDetail: '详细信息',
@@ -397,6 +405,10 @@ const en: Messages = {
   notFoundTitle: 'Product not found',
   notFoundText: 'The ledger has no record of this GTIN and lot. Check the QR code on the package or ask the seller.',
   unknownSerialText: 'The ledger has no record of this serial number.',
+  serialTitle: 'Unit code',
+  serialGenuine: 'This is a genuine serial number that the producer registered for this batch.',
+  serialChecked: (n, first) => `This code has been checked ${n} ${n === 1 ? 'time' : 'times'}, first on ${first}.`,
+  serialSuspect: 'Warning: this code has been checked unusually often and may be a copied, counterfeit code. If this is your first scan, be careful and contact the seller or the producer.',
   badRequestTitle: 'Unrecognised QR link',
   badRequestText: 'This link is not a valid GS1 Digital Link (GTIN, lot or their order is wrong).',
   errorDetail: 'Details',

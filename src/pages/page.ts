@@ -31,6 +31,8 @@ export interface PageContext {
   log: { origin: string; verifierKey: string; checkpoint: { size: number; note: string; signedAt: string } };
   /** The entries the page rests on, by seq: the view's own and the registrations of every actor shown. */
   entries: PageEntry[];
+  /** A scanned unit serial (AI 21) that the log's serial sets know, with its scan count. */
+  serial?: { value: string; scans: number; firstScanAt: string | null; suspect: boolean };
 }
 
 type Obj = Record<string, unknown>;
@@ -90,6 +92,18 @@ function conditionsText(c: unknown, t: Messages, lang: Lang): string {
     .filter(([k]) => k !== 'translations')
     .map(([k, v]) => `${t.conditionKeys[k] ?? k}${t.colon}${str(v, lang)}`)
     .join(lang === 'en' ? '; ' : '；');
+}
+
+/** The unit serial's card: genuine, how often and since when it was checked, and a warning when copied. */
+function serialCard(ctx: PageContext, t: Messages): Html {
+  const s = ctx.serial;
+  if (!s) return html``;
+  const first = s.firstScanAt ? s.firstScanAt.replace('T', ' ').slice(0, 16) + ' UTC' : '—';
+  return html`<section class="card serial${s.suspect ? ' suspect' : ''}" id="serial" role="${s.suspect ? 'alert' : 'status'}">
+<h2>${t.serialTitle} <span class="mono">${s.value}</span></h2>
+${s.suspect ? html`<p class="warn"><strong>⚠ ${t.serialSuspect}</strong></p>` : html`<p>${tag('valid', '✓')} ${t.serialGenuine}</p>`}
+<p>${t.serialChecked(s.scans, first)}</p>
+</section>`;
 }
 
 function recallBanners(view: BatchView, ctx: PageContext, t: Messages): Html {
@@ -351,6 +365,7 @@ export function renderBatchPage(batchView: BatchView, ctx: PageContext): string 
   const body = html`${recallBanners(view, ctx, t)}
 ${header(ctx.lang)}
 <main>
+${serialCard(ctx, t)}
 ${productCard(view, ctx, t)}
 ${labReports(view, ctx, t)}
 ${certificates(view, ctx, t)}

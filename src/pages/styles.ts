@@ -17,6 +17,8 @@ nav.lang a{display:inline-block;padding:4px 10px;border:1px solid #9ca3af;border
 .recall .cls{font-weight:700}
 .recall a{color:#fff}
 .recall.closed{background:#5f6368;border-bottom-color:#3c4043}
+.serial.suspect{border:3px solid #b3261e;background:#fce8e6}
+.serial .warn{color:#a50e0e}
 section.card{background:#fff;border-radius:12px;padding:14px 16px;margin:12px 0;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 section.card>h2{font-size:18px;margin:0 0 10px;line-height:1.3}
 h1.product{font-size:22px;line-height:1.3;margin:0 0 4px}
