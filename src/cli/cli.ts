@@ -46,6 +46,12 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) {
+    // A group word alone (`lotproof actor`) names its two-word commands.
+    const group = Object.keys(commands).filter((c) => c.startsWith(`${name} `));
+    if (group.length > 0) {
+      process.stderr.write(`lotproof ${name}: expected one of ${group.map((c) => c.slice(name.length + 1)).join(', ')}; see lotproof ${group[0]} --help\n`);
+      return 2;
+    }
     process.stderr.write(`lotproof: unknown command ${JSON.stringify(name)}; see lotproof help\n`);
     return 2;
   }
@@ -59,7 +65,7 @@ export async function runCli(argv: string[]): Promise<number> {
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.split('\n')[0]}; usage: ${cmd.usage}`);
+      throw new UsageError(`${(e as Error).message.split('\n')[0]}; usage: ${cmd.usage.split('\n')[0]}`);
     }
     return await cmd.run(parsed as never);
   } catch (e) {
