@@ -8,6 +8,7 @@ import { KeyFileError, writeKeyFile } from './keyfile.ts';
 import { UsageError, type Command } from './command.ts';
 import { recordCommands } from './records.ts';
 import { auditCommands } from './audit.ts';
+import { serialCommands } from './serials.ts';
 
 export { UsageError, type Command };
 
@@ -27,7 +28,7 @@ const baseCommands: Record<string, Command> = {
   },
 };
 
-export const commands: Record<string, Command> = { ...baseCommands, ...recordCommands, ...auditCommands };
+export const commands: Record<string, Command> = { ...baseCommands, ...recordCommands, ...serialCommands, ...auditCommands };
 
 function help(): string {
   const lines = ['usage: lotproof <command> [options]', '', 'commands:', '  serve                  run the service (configuration from the environment, see README)'];

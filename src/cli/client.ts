@@ -58,6 +58,8 @@ export interface Client {
   submit(type: StatementType, body: Record<string, unknown>): Promise<Accepted>;
   /** Uploads a document under its SHA-256 (PUT /v1/documents/<hex>), authorised by an upload signature. */
   putDocument(bytes: Uint8Array, mediaType: string): Promise<StoredDocument>;
+  /** Uploads a private serial set (POST /v1/serial-sets); resolves with its commitment. */
+  putSerialSet(set: { batch: string; salt: string; hashes: string[] }): Promise<{ root: string; count: number }>;
 }
 
 /** The statement envelope of SPEC §1, signed with `key`. The nonce is 16 bytes from the CSPRNG. */
@@ -166,6 +168,19 @@ export function createClient(opts: ClientOptions): Client {
           body: new Uint8Array(bytes),
         })) as Record<string, unknown>;
         return { sha256: hex, mediaType: String(out.mediaType ?? mediaType), size: Number(out.size ?? bytes.length) };
+      });
+    },
+    putSerialSet(set) {
+      const body = Buffer.from(JSON.stringify(set));
+      const hex = toHex(sha256(body));
+      return withRetries(async () => {
+        const out = (await request('/v1/serial-sets', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: uploadAuthorization(opts.actor, opts.key, hex, now()) },
+          body,
+        })) as Record<string, unknown>;
+        if (typeof out.root !== 'string') throw new RemoteError('bad_response', 'the service stored the serial set but did not name its root');
+        return { root: out.root, count: Number(out.count) };
       });
     },
   };

@@ -25,16 +25,16 @@ export const DEFAULT_URL = 'http://localhost:8080';
 // Flags
 // ---------------------------------------------------------------------------------------------
 
-const connection: Options = {
+export const connection: Options = {
   url: { type: 'string' },
   actor: { type: 'string' },
   key: { type: 'string' },
   json: { type: 'boolean' },
 };
-const CONN = '[--url URL] --actor ID --key FILE [--json]';
+export const CONN = '[--url URL] --actor ID --key FILE [--json]';
 const OPERATOR_CONN = '[--url URL] [--actor operator] [--key FILE (default $LOTPROOF_DATA/operator.key)] [--json]';
 
-function str(v: Values, name: string): string | undefined {
+export function str(v: Values, name: string): string | undefined {
   const x = v[name];
   if (x === undefined) return undefined;
   if (typeof x !== 'string') throw new UsageError(`--${name} takes one value`);
@@ -42,7 +42,7 @@ function str(v: Values, name: string): string | undefined {
   return x;
 }
 
-function need(v: Values, name: string, what = ''): string {
+export function need(v: Values, name: string, what = ''): string {
   const x = str(v, name);
   if (x === undefined) throw new UsageError(`missing --${name}${what ? ` ${what}` : ''}`);
   return x;
@@ -58,7 +58,7 @@ function list(v: Values, name: string): string[] {
   return all as string[];
 }
 
-function noPositionals(p: string[]): void {
+export function noPositionals(p: string[]): void {
   if (p.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(p[0])}`);
 }
 
@@ -163,7 +163,7 @@ export function defaultOperatorKeyFile(env: NodeJS.ProcessEnv = process.env): st
   return env.LOTPROOF_OPERATOR_KEY_FILE || join(env.LOTPROOF_DATA || './data', 'operator.key');
 }
 
-function serviceUrl(v: Values): string {
+export function serviceUrl(v: Values): string {
   const raw = str(v, 'url') ?? (process.env.LOTPROOF_URL || DEFAULT_URL);
   let u: URL;
   try {
@@ -188,7 +188,7 @@ interface Signer {
 }
 
 /** Reads the signing key (refused when other users could read it) and connects to the service. */
-function signer(v: Values, defaultActor?: string): Signer {
+export function signer(v: Values, defaultActor?: string): Signer {
   const url = serviceUrl(v);
   const given = str(v, 'actor') ?? defaultActor;
   if (given === undefined) throw new UsageError('missing --actor ID (the party that signs)');
@@ -199,7 +199,7 @@ function signer(v: Values, defaultActor?: string): Signer {
   return { client: createClient({ url, actor, key }), actor, key };
 }
 
-function say(line: string): void {
+export function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
