@@ -8,6 +8,8 @@ import { sha256 } from '../core/hash.ts';
 import { signStatement, type StatementType, type Submission } from '../core/statement.ts';
 import { formatTime } from '../core/time.ts';
 import { uploadMessage } from '../core/upload.ts';
+import { hc } from 'hono/client';
+import type { AppType } from '../http/app.ts';
 
 /** A refusal by the service (its problem `code` and `detail`), or a failure to reach it. */
 export class RemoteError extends Error {
@@ -89,16 +91,25 @@ export function createClient(opts: ClientOptions): Client {
   const retries = opts.retries ?? 5;
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
-  async function request(path: string, init: RequestInit): Promise<unknown> {
-    const url = endpoint(opts.url, path);
-    let res: Response;
+  // Every request goes through this fetch: the base URL's reachability and the timeout are
+  // handled once, for the typed client and for plain requests alike.
+  const timedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      return await fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (e as Error).message;
       throw new RemoteError('unreachable', `cannot reach ${opts.url}: ${why}`);
     }
+  };
+  const api = hc<AppType>(opts.url.replace(/\/+$/, ''), { fetch: timedFetch });
+
+  async function request(path: string, init: RequestInit): Promise<unknown> {
+    return answer(endpoint(opts.url, path), await timedFetch(endpoint(opts.url, path), init));
+  }
+
+  /** The JSON object of a success, or the problem of a refusal raised as RemoteError. */
+  async function answer(url: string, res: Response): Promise<unknown> {
     const text = await res.text();
     let json: unknown;
     try {
@@ -148,11 +159,8 @@ export function createClient(opts: ClientOptions): Client {
     submit(type, body) {
       return withRetries(async () => {
         const sub = client.sign(type, body);
-        const out = (await request('/v1/entries', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify(sub),
-        })) as Record<string, unknown>;
+        const res = await api.v1.entries.$post({ json: sub });
+        const out = (await answer(res.url || endpoint(opts.url, '/v1/entries'), res)) as Record<string, unknown>;
         if (!Number.isSafeInteger(out.seq) || (out.seq as number) < 0 || typeof out.hash !== 'string') {
           throw new RemoteError('bad_response', 'the service accepted the statement but did not name its seq and hash');
         }

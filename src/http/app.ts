@@ -12,9 +12,11 @@ import { documentRoutes } from './documents.ts';
 import { qrRoutes } from './qr.ts';
 import { serialRoutes } from './serials.ts';
 import { healthRoutes } from './health.ts';
-import type { Metrics } from './metrics.ts';
+import { Metrics } from './metrics.ts';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
+import { openApiDocument, renderApiDocs } from './openapi.ts';
+import { htmlResponse } from './batches.ts';
 import { NO_LIMITS, RateLimiter, type Limits } from './ratelimit.ts';
 
 export interface AppConfig {
@@ -57,7 +59,8 @@ const consoleLogger: Logger = { info: () => {}, error: (obj, msg) => console.err
 export function createApp(deps: AppDeps) {
   const app = new Hono();
   const logger = deps.logger ?? consoleLogger;
-  const metrics = deps.metrics;
+  const metrics = deps.metrics ?? new Metrics();
+  deps = { ...deps, metrics };
 
   app.use('*', requestId());
   app.use('*', async (c, next) => {
@@ -65,14 +68,14 @@ export function createApp(deps: AppDeps) {
     await next();
     const route = routePath(c);
     const seconds = (performance.now() - start) / 1000;
-    metrics?.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
     logger.info({ reqId: c.get('requestId'), method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, 'request');
   });
 
   app.onError((err, c) => {
     if (err instanceof LedgerError) {
-      if (err.code === 'rate_limited') metrics?.rateLimited.inc({ kind: c.req.method === 'POST' || c.req.method === 'PUT' ? 'write' : 'read' });
-      if (c.req.method === 'POST' && new URL(c.req.url).pathname === '/v1/entries') metrics?.appends.inc({ outcome: err.code });
+      if (err.code === 'rate_limited') metrics.rateLimited.inc({ kind: c.req.method === 'POST' || c.req.method === 'PUT' ? 'write' : 'read' });
+      if (c.req.method === 'POST' && new URL(c.req.url).pathname === '/v1/entries') metrics.appends.inc({ outcome: err.code });
       return problemFromError(c, err);
     }
     if (err instanceof HTTPException) {
@@ -87,7 +90,7 @@ export function createApp(deps: AppDeps) {
 
   // Health checks and metrics come before the limiter: an orchestrator polling them is never refused.
   app.route('/', healthRoutes(deps, 10_000));
-  if (metrics) {
+  {
     app.get('/metrics', async (c) => {
       metrics.treeSize.set(deps.ledger.latestCheckpoint()?.size ?? 0);
       c.header('content-type', metrics.registry.contentType);
@@ -105,12 +108,20 @@ export function createApp(deps: AppDeps) {
     await next();
   });
 
-  app.route('/', entriesRoutes(deps));
+  // The typed part of the API: AppType carries these routes' inputs and answers to hc clients.
+  const api = app.route('/', entriesRoutes(deps));
   app.route('/', logRoutes(deps));
   app.route('/', documentRoutes(deps));
   app.route('/', serialRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', qrRoutes(deps));
+  const apiDoc = openApiDocument(deps.config.publicUrl);
+  const apiDocsHtml = renderApiDocs(apiDoc);
+  app.get('/openapi.json', (c) => {
+    c.header('access-control-allow-origin', '*');
+    return c.json(apiDoc);
+  });
+  app.get('/docs', (c) => htmlResponse(c, apiDocsHtml, 200, 'en'));
   app.get('/', (c) =>
     c.json({
       service: 'lotproof',
@@ -120,46 +131,9 @@ export function createApp(deps: AppDeps) {
       links: { checkpoint: '/log/checkpoint', key: '/log/key', entries: '/log/entries?start=0&limit=100' },
     }),
   );
-  return app;
+  return api;
 }
 
-/** Reads a request body up to `max` bytes; throws `body_too_large` past it. */
-export async function readBody(req: Request, max: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) {
-    throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
-  }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel();
-      throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const ch of chunks) {
-    out.set(ch, o);
-    o += ch.length;
-  }
-  return out;
-}
+/** The API's type, for Hono's typed client: `hc<AppType>(url)` (src/cli/client.ts uses it). */
+export type AppType = ReturnType<typeof createApp>;
 
-/** Parses a non-negative integer query or path parameter strictly (no signs, no leading zeros). */
-export function intParam(value: string | undefined, name: string, fallback?: number): number {
-  if (value === undefined || value === '') {
-    if (fallback !== undefined) return fallback;
-    throw new LedgerError('invalid_request', `${name} is required`);
-  }
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new LedgerError('invalid_request', `${name} must be a non-negative integer`);
-  }
-  return Number(value);
-}

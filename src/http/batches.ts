@@ -14,7 +14,8 @@ import { ASSET_PREFIX, pageAssets } from '../pages/assets.ts';
 import { langFromParam, negotiateLang, type Lang } from '../pages/i18n.ts';
 import { batchLinks, linksetDocument, LINKSET_MEDIA_TYPE, parseLinkType, resolverDescription, selectLink, wantsLinkset } from '../pages/linkset.ts';
 import { renderBatchPage, renderErrorPage, type PageEntry } from '../pages/page.ts';
-import { intParam, type AppDeps } from './app.ts';
+import type { AppDeps } from './app.ts';
+import { parseParams, traceQuery } from './schemas.ts';
 import { problemFromError, statusOf } from './problem.ts';
 
 /**
@@ -255,7 +256,7 @@ export function batchRoutes(deps: AppDeps) {
 
   app.get('/v1/trace/01/*', (c) => {
     const key = parseDigitalLinkPath(new URL(c.req.url).pathname.slice('/v1/trace'.length));
-    const depth = intParam(c.req.query('depth'), 'depth', 1000);
+    const { depth = 1000 } = parseParams(traceQuery, c.req.query());
     return c.json(genealogyView(store, findBatch(store, key.gtin, key.lot), depth));
   });
 

@@ -4,8 +4,10 @@ import { Hono } from 'hono';
 import { toHex } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { sha256 } from '../core/hash.ts';
-import { readBody, type AppDeps } from './app.ts';
+import type { AppDeps } from './app.ts';
+import { readBody } from './json.ts';
 import { authenticateActor } from './auth.ts';
+import { parseParams, sha256Params } from './schemas.ts';
 
 /**
  * Policy: only these media types are stored, and they are served with nosniff and a sandboxing
@@ -20,8 +22,7 @@ export function documentRoutes({ ledger, clock, config }: AppDeps) {
   const skewMs = config.skewMs ?? 5 * 60_000;
 
   app.put('/v1/documents/:sha256', async (c) => {
-    const hex = c.req.param('sha256');
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new LedgerError('invalid_request', 'documents are named by lowercase hex SHA-256');
+    const { sha256: hex } = parseParams(sha256Params, c.req.param());
     const actor = authenticateActor(c.req.header('authorization'), hex, store, clock.now(), skewMs);
     const mediaType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (!DOCUMENT_MEDIA_TYPES.includes(mediaType)) {
@@ -39,8 +40,7 @@ export function documentRoutes({ ledger, clock, config }: AppDeps) {
   });
 
   app.get('/v1/documents/:sha256', (c) => {
-    const hex = c.req.param('sha256');
-    if (!/^[0-9a-f]{64}$/.test(hex)) throw new LedgerError('invalid_request', 'documents are named by lowercase hex SHA-256');
+    const { sha256: hex } = parseParams(sha256Params, c.req.param());
     const meta = store.document(hex);
     const bytes = meta && store.documentBytes(hex);
     if (!meta || !bytes) throw new LedgerError('not_found', `document ${hex} is not stored`);

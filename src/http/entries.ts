@@ -4,29 +4,33 @@ import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { formatReceipt } from '../core/receipt.ts';
 import { inclusionProof } from '../core/merkle.ts';
-import { intParam, readBody, type AppDeps } from './app.ts';
-import { parseJsonBody } from './json.ts';
+import type { Submission } from '../core/statement.ts';
+import type { AppDeps } from './app.ts';
+import { entriesPostQuery, parseParams, seqParams } from './schemas.ts';
+import { strictJsonBody } from './json.ts';
 import { NO_LIMITS, RateLimiter } from './ratelimit.ts';
 
+/** The answer to an accepted submission (SPEC §5), with the receipt when asked to wait. */
+export interface AppendedAnswer {
+  seq: number;
+  /** base64 SHA-256 of the leaf bytes. */
+  hash: string;
+  loggedAt: string;
+  checkpoint?: string;
+  receipt?: string;
+}
+
 export function entriesRoutes({ ledger, config, clock }: AppDeps) {
-  const app = new Hono();
   const maxBody = config.maxBodyBytes ?? 64 * 1024;
   const actorLimiter = new RateLimiter((config.limits ?? NO_LIMITS).actorWrite);
 
-  app.post('/v1/entries', async (c) => {
-    const wait = c.req.query('wait');
-    if (wait !== undefined && wait !== 'checkpoint') {
-      throw new LedgerError('invalid_request', 'wait must be "checkpoint" or absent');
-    }
-    const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (ct !== 'application/json') {
-      throw new LedgerError('unsupported_media_type', 'send the submission as application/json');
-    }
-    const input = parseJsonBody(await readBody(c.req.raw, maxBody));
+  // Chained, so that the typed client (hc<AppType>) knows this route's input and answer.
+  return new Hono().post('/v1/entries', strictJsonBody<Submission>(maxBody), async (c) => {
+    const { wait } = parseParams(entriesPostQuery, c.req.query());
     // The per-actor limit counts only submissions whose signature verified, so nobody can
     // exhaust an actor's allowance by sending junk in its name.
-    const a = await ledger.submit(input, (st) => actorLimiter.take(st.actor, clock.now()));
-    const out: Record<string, unknown> = { seq: a.seq, hash: toBase64(a.hash), loggedAt: a.entry.loggedAt };
+    const a = await ledger.submit(c.req.valid('json'), (st) => actorLimiter.take(st.actor, clock.now()));
+    const out: AppendedAnswer = { seq: a.seq, hash: toBase64(a.hash), loggedAt: a.entry.loggedAt };
     if (wait === 'checkpoint') {
       const cp = await ledger.waitForCheckpoint(a.seq);
       const proof = inclusionProof(a.seq, cp.size, ledger.integrator.read);
@@ -35,10 +39,8 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
     }
     c.header('location', `/v1/entries/${a.seq}`);
     return c.json(out, 201);
-  });
-
-  app.get('/v1/entries/:seq', (c) => {
-    const seq = intParam(c.req.param('seq'), 'seq');
+  }).get('/v1/entries/:seq', (c) => {
+    const { seq } = parseParams(seqParams, c.req.param());
     const row = ledger.store.entry(seq);
     if (!row) throw new LedgerError('not_found', `entry ${seq} is not in the log`);
     // The entry is embedded as its exact leaf bytes, so the answer carries what the log hashed.
@@ -46,6 +48,4 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
     c.header('content-type', 'application/json');
     return c.body(`{"seq":${seq},"hash":"${toBase64(row.hash)}","entry":${Buffer.from(row.leaf).toString('utf8')}}`);
   });
-
-  return app;
 }

@@ -3,6 +3,7 @@
 // statement must mean the same thing to every reader.
 import { LedgerError } from '../core/errors.ts';
 import { fromUtf8 } from '../core/bytes.ts';
+import type { Env, MiddlewareHandler } from 'hono';
 
 const MAX_DEPTH = 64;
 
@@ -64,4 +65,47 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   }
   scan(text);
   return value;
+}
+
+/** Reads a request body up to `max` bytes; throws `body_too_large` past it. */
+export async function readBody(req: Request, max: number): Promise<Uint8Array> {
+  const declared = req.headers.get('content-length');
+  if (declared !== null && Number(declared) > max) {
+    throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
+  }
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel();
+      throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const ch of chunks) {
+    out.set(ch, o);
+    o += ch.length;
+  }
+  return out;
+}
+
+/**
+ * Middleware reading a JSON body strictly (content type, size limit, UTF-8, depth, duplicate
+ * keys) and handing it to the handler as `c.req.valid('json')`. Its type parameter is what the
+ * typed client (hc<AppType>) lets callers send; the handler still validates the value itself.
+ */
+export function strictJsonBody<T>(maxBytes: number): MiddlewareHandler<Env, string, { in: { json: T }; out: { json: unknown } }> {
+  return async (c, next) => {
+    const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (ct !== 'application/json') throw new LedgerError('unsupported_media_type', 'send the body as application/json');
+    c.req.addValidatedData('json', parseJsonBody(await readBody(c.req.raw, maxBytes)) as object);
+    await next();
+  };
 }

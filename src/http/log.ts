@@ -7,7 +7,8 @@ import { LedgerError } from '../core/errors.ts';
 import { consistencyProof, inclusionProof } from '../core/merkle.ts';
 import { formatReceipt } from '../core/receipt.ts';
 import { encodeEntryBundle, parseTilePath, readTileHashes, tileWidth, TILE_WIDTH } from '../core/tiles.ts';
-import { intParam, type AppDeps } from './app.ts';
+import type { AppDeps } from './app.ts';
+import { consistencyQuery, inclusionQuery, pageQuery, parseParams, seqParams } from './schemas.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -32,9 +33,7 @@ export function logRoutes({ ledger }: AppDeps) {
   // size: the answer lists the checkpoints of size >= start; the next page starts at the last
   // size plus one. One JSON object per line: {size, root (base64), signedAt, note}.
   app.get('/log/checkpoints', (c) => {
-    const start = intParam(c.req.query('start'), 'start', 0);
-    const limit = intParam(c.req.query('limit'), 'limit', 100);
-    if (limit < 1 || limit > 1000) throw new LedgerError('invalid_request', 'limit must be between 1 and 1000');
+    const { start = 0, limit = 100 } = parseParams(pageQuery, c.req.query());
     const lines = store
       .checkpoints(start, limit)
       .map((cp) => `${JSON.stringify({ size: cp.size, root: toBase64(cp.root), signedAt: cp.signedAt, note: cp.note })}\n`);
@@ -49,9 +48,7 @@ export function logRoutes({ ledger }: AppDeps) {
   });
 
   app.get('/log/entries', (c) => {
-    const start = intParam(c.req.query('start'), 'start', 0);
-    const limit = intParam(c.req.query('limit'), 'limit', 100);
-    if (limit < 1 || limit > 1000) throw new LedgerError('invalid_request', 'limit must be between 1 and 1000');
+    const { start = 0, limit = 100 } = parseParams(pageQuery, c.req.query());
     const size = ledger.size();
     if (start > size) throw new LedgerError('invalid_request', `start ${start} is beyond the log's ${size} entries`);
     const leaves = store.leaves(start, Math.min(size, start + limit));
@@ -62,8 +59,9 @@ export function logRoutes({ ledger }: AppDeps) {
   });
 
   app.get('/log/proof/inclusion', (c) => {
-    const index = intParam(c.req.query('index'), 'index');
-    const size = intParam(c.req.query('size'), 'size', latest().size);
+    const q = parseParams(inclusionQuery, c.req.query());
+    const index = q.index;
+    const size = q.size ?? latest().size;
     if (size > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${size}`);
     if (index >= size) throw new LedgerError('proof_out_of_range', `index ${index} is not below size ${size}`);
     const hashes = inclusionProof(index, size, ledger.integrator.read).map(toBase64);
@@ -71,8 +69,9 @@ export function logRoutes({ ledger }: AppDeps) {
   });
 
   app.get('/log/proof/consistency', (c) => {
-    const oldSize = intParam(c.req.query('old'), 'old');
-    const newSize = intParam(c.req.query('new'), 'new', latest().size);
+    const q = parseParams(consistencyQuery, c.req.query());
+    const oldSize = q.old;
+    const newSize = q.new ?? latest().size;
     if (newSize > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${newSize}`);
     if (oldSize > newSize) throw new LedgerError('proof_out_of_range', `old ${oldSize} is larger than new ${newSize}`);
     const hashes = consistencyProof(oldSize, newSize, ledger.integrator.read).map(toBase64);
@@ -80,7 +79,7 @@ export function logRoutes({ ledger }: AppDeps) {
   });
 
   app.get('/log/receipt/:seq', (c) => {
-    const seq = intParam(c.req.param('seq'), 'seq');
+    const { seq } = parseParams(seqParams, c.req.param());
     const cp = latest();
     if (seq >= cp.size) {
       throw new LedgerError('not_found', `entry ${seq} is not yet covered by a signed checkpoint (size ${cp.size}); retry in a second`);

@@ -7,9 +7,9 @@ import { sha256 } from '../core/hash.ts';
 import { parseBatchName } from '../core/gs1.ts';
 import { acceptSerialUpload } from '../ledger/serials.ts';
 import { findBatch } from '../ledger/views.ts';
-import { readBody, type AppDeps } from './app.ts';
+import type { AppDeps } from './app.ts';
 import { authenticateActor } from './auth.ts';
-import { parseJsonBody } from './json.ts';
+import { parseJsonBody, readBody } from './json.ts';
 
 export function serialRoutes({ ledger, clock, config }: AppDeps) {
   const app = new Hono();

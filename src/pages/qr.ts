@@ -3,6 +3,7 @@
 // module edges fall on whole pixels and the quiet zone is exactly what was asked for.
 import { deflateSync, crc32 } from 'node:zlib';
 import QRCode from 'qrcode';
+import { z } from 'zod';
 import { LedgerError } from '../core/errors.ts';
 
 export const EC_LEVELS = ['L', 'M', 'Q', 'H'] as const;
@@ -26,30 +27,41 @@ export interface QrOptions {
 const bad = (message: string) => new LedgerError('invalid_request', message);
 
 /**
- * Reads `?ec=L|M|Q|H` (default M), `?margin=<modules>` (0–16, default 4) and `?size=`, which is
- * either the image width in pixels (`512` or `512px`, up to 4096) or pixels per module
- * (`8x`, 1–100). Throws `invalid_request` for anything else.
+ * The query of a QR code or label request: `?ec=L|M|Q|H` (default M), `?margin=<modules>` (0–16,
+ * default 4) and `?size=`, either the image width in pixels (`512` or `512px`, up to 4096) or
+ * pixels per module (`8x`, 1–100). The HTTP layer validates with it and the OpenAPI description
+ * is generated from it.
  */
-export function parseQrOptions(q: { ec?: string; margin?: string; size?: string }): QrOptions {
-  const opts: QrOptions = { ec: 'M', margin: DEFAULT_MARGIN };
-  if (q.ec !== undefined) {
-    const ec = q.ec.toUpperCase();
-    if (!(EC_LEVELS as readonly string[]).includes(ec)) throw bad('ec must be one of L, M, Q, H');
-    opts.ec = ec as EcLevel;
-  }
-  if (q.margin !== undefined) {
-    if (!/^(0|[1-9][0-9]?)$/.test(q.margin) || Number(q.margin) > MAX_MARGIN) {
-      throw bad(`margin is the quiet zone in modules, an integer from 0 to ${MAX_MARGIN}`);
-    }
-    opts.margin = Number(q.margin);
-  }
-  if (q.size !== undefined) {
-    const px = /^([1-9][0-9]{0,4})(px)?$/.exec(q.size);
-    const per = /^([1-9][0-9]{0,2})x$/.exec(q.size);
-    if (px && Number(px[1]) <= MAX_PIXELS) opts.size = { px: Number(px[1]) };
-    else if (per && Number(per[1]) <= 100) opts.size = { perModule: Number(per[1]) };
-    else throw bad(`size is the width in pixels (e.g. 512 or 512px, at most ${MAX_PIXELS}) or pixels per module (e.g. 8x, at most 100x)`);
-  }
+export const qrQuerySchema = z.object({
+  ec: z
+    .string()
+    .regex(/^[LMQHlmqh]$/, 'ec must be one of L, M, Q, H')
+    .optional()
+    .describe('error-correction level, default M'),
+  margin: z
+    .string()
+    .regex(/^(0|[1-9][0-9]?)$/, `margin is the quiet zone in modules, an integer from 0 to ${MAX_MARGIN}`)
+    .refine((m) => Number(m) <= MAX_MARGIN, `margin is the quiet zone in modules, an integer from 0 to ${MAX_MARGIN}`)
+    .optional()
+    .describe(`quiet zone in modules, 0-${MAX_MARGIN}, default ${DEFAULT_MARGIN}`),
+  size: z
+    .string()
+    .refine((v) => {
+      const px = /^([1-9][0-9]{0,4})(px)?$/.exec(v);
+      const per = /^([1-9][0-9]{0,2})x$/.exec(v);
+      return (px !== null && Number(px[1]) <= MAX_PIXELS) || (per !== null && Number(per[1]) <= 100);
+    }, `size is the width in pixels (e.g. 512 or 512px, at most ${MAX_PIXELS}) or pixels per module (e.g. 8x, at most 100x)`)
+    .optional()
+    .describe('width in pixels (512, 512px) or pixels per module (8x)'),
+});
+
+/** Parses the QR query; throws `invalid_request` naming the first bad parameter. */
+export function parseQrOptions(q: { ec?: string | undefined; margin?: string | undefined; size?: string | undefined }): QrOptions {
+  const r = qrQuerySchema.safeParse(q);
+  if (!r.success) throw bad(r.error.issues[0]!.message);
+  const opts: QrOptions = { ec: (r.data.ec?.toUpperCase() as EcLevel | undefined) ?? 'M', margin: r.data.margin !== undefined ? Number(r.data.margin) : DEFAULT_MARGIN };
+  const size = r.data.size;
+  if (size !== undefined) opts.size = /^\d+x$/.test(size) ? { perModule: Number(size.slice(0, -1)) } : { px: Number(size.replace(/px$/, '')) };
   return opts;
 }
 
