@@ -49,6 +49,11 @@ export function statementMessage(statement: Statement): Uint8Array {
   return concatBytes(CONTEXT_BYTES, canonicalBytes(statement));
 }
 
+/** The same message from the statement's JCS text, when the caller needs that text too. */
+export function statementMessageFromJcs(statementJcs: string): Uint8Array {
+  return concatBytes(CONTEXT_BYTES, utf8(statementJcs));
+}
+
 export function signStatement(statement: Statement, key: KeyPair): Submission {
   return { statement, sig: toBase64(sign(statementMessage(statement), key.secretKey)) };
 }

@@ -26,7 +26,9 @@ function scan(text: string): void {
         else j++;
       }
       if (depth > 0 && keyNext[depth - 1]) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        // Only a key with an escape needs decoding to be compared.
+        const rawKey = text.slice(i + 1, j);
+        const key = rawKey.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : rawKey;
         const seen = stack[depth - 1] as Set<string>;
         if (seen.has(key)) throw new LedgerError('duplicate_key', `duplicate object key ${JSON.stringify(key)}`);
         seen.add(key);

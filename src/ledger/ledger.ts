@@ -5,7 +5,8 @@ import { fromBase64, toBase64 } from '../core/bytes.ts';
 import type { KeyPair } from '../core/ed25519.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
 import { verifierKey } from '../core/note.ts';
-import { signStatement, statementMessage, type Statement, type Submission } from '../core/statement.ts';
+import { signStatement, statementMessageFromJcs, type Statement, type Submission } from '../core/statement.ts';
+import { canonicalJson } from '../core/jcs.ts';
 import { verifyEd25519Node } from './verifier.ts';
 import type { VerifyPool } from './verify-pool.ts';
 import { formatTime, parseTime } from '../core/time.ts';
@@ -68,7 +69,7 @@ export interface Ledger {
  * Parses and checks a submission's shape, type, body and time window, and returns it with the
  * exact message its signature must cover. The signature itself is checked by the caller.
  */
-export function precheckSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; message: Uint8Array } {
+export function precheckSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; message: Uint8Array; statementJcs: string } {
   const r = submissionSchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -84,18 +85,19 @@ export function precheckSubmission(input: unknown, nowMs: number, skewMs: number
   if (Math.abs(t - nowMs) > skewMs) {
     throw new LedgerError('time_skew', `statement time ${st.time} is more than ${skewMs / 1000} s from the log's clock ${formatTime(nowMs)}`);
   }
-  const message = statementMessage(st);
+  const statementJcs = canonicalJson(st);
+  const message = statementMessageFromJcs(statementJcs);
   if (message.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
-  return { sub, message };
+  return { sub, message, statementJcs };
 }
 
 const badSignature = () => new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
 
 /** Parses and checks a submission's shape, type, body, time window and signature. */
-export function checkSubmission(input: unknown, nowMs: number, skewMs: number): Submission {
-  const { sub, message } = precheckSubmission(input, nowMs, skewMs);
+export function checkSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; statementJcs: string } {
+  const { sub, message, statementJcs } = precheckSubmission(input, nowMs, skewMs);
   if (!verifyEd25519Node(fromBase64(sub.sig)!, message, sub.statement.pub)) throw badSignature();
-  return sub;
+  return { sub, statementJcs };
 }
 
 export function createLedger(opts: LedgerOptions): Ledger {
@@ -179,17 +181,17 @@ export function createLedger(opts: LedgerOptions): Ledger {
       try {
         const pool = opts.verifyPool;
         if (pool) {
-          const { sub, message } = precheckSubmission(input, clock.now(), skewMs);
+          const { sub, message, statementJcs } = precheckSubmission(input, clock.now(), skewMs);
           const job = { message, signature: fromBase64(sub.sig)!, publicKey: fromBase64(sub.statement.pub)! };
           return pool.verify(job).then((ok) => {
             if (!ok) throw badSignature();
             admit?.(sub.statement);
-            return sequencer.submit(sub);
+            return sequencer.submit(sub, statementJcs);
           });
         }
-        const sub = checkSubmission(input, clock.now(), skewMs);
+        const { sub, statementJcs } = checkSubmission(input, clock.now(), skewMs);
         admit?.(sub.statement);
-        return sequencer.submit(sub);
+        return sequencer.submit(sub, statementJcs);
       } catch (e) {
         return Promise.reject(e);
       }

@@ -3,7 +3,7 @@
 // transaction and one fsync for many entries (group commit). Integration into the Merkle tree
 // happens afterwards, apart from sequencing, as transparency-dev/tessera separates them.
 import { toBase64 } from '../core/bytes.ts';
-import { entryHash, entryLeafBytes, MAX_LEAF_BYTES, type Entry } from '../core/entry.ts';
+import { entryHash, entryLeafBytes, entryLeafBytesWithStatementJcs, MAX_LEAF_BYTES, type Entry } from '../core/entry.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
 import type { Submission } from '../core/statement.ts';
 import { formatTime } from '../core/time.ts';
@@ -30,6 +30,8 @@ export interface SequencerOptions {
 
 interface Pending {
   sub: Submission;
+  /** JCS text of sub.statement, when the caller already computed it. */
+  statementJcs: string | undefined;
   resolve: (a: Appended) => void;
   reject: (e: Error) => void;
 }
@@ -65,12 +67,12 @@ export class Sequencer {
   }
 
   /** Queues a submission whose signature and body shape were already checked. */
-  submit(sub: Submission): Promise<Appended> {
+  submit(sub: Submission, statementJcs?: string): Promise<Appended> {
     if (this.#queue.length >= this.#opts.maxQueue) {
       return Promise.reject(new LedgerError('sequencer_busy', 'the log is at capacity; retry shortly', { retryAfter: 1 }));
     }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ sub, resolve, reject });
+      this.#queue.push({ sub, statementJcs, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#drain());
@@ -122,7 +124,10 @@ export class Sequencer {
               const st = p.sub.statement;
               applyStatement(tx, st, { seq: size });
               const entry: Entry = { v: 1, seq: size, prev: toBase64(lastHash), loggedAt, statement: st, sig: p.sub.sig };
-              const leaf = entryLeafBytes(entry);
+              const leaf =
+                p.statementJcs === undefined
+                  ? entryLeafBytes(entry)
+                  : entryLeafBytesWithStatementJcs({ v: 1, seq: size, prev: entry.prev, loggedAt, sig: p.sub.sig }, p.statementJcs);
               if (leaf.length > MAX_LEAF_BYTES) {
                 throw new LedgerError('entry_too_large', `the entry would be ${leaf.length} bytes; at most ${MAX_LEAF_BYTES}`);
               }
