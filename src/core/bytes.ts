@@ -1,5 +1,7 @@
-// Byte helpers for the edges: RFC 4648 §4 base64 (with padding) and lowercase hex.
-// Inside lotproof, bytes are Uint8Array; text encodings exist only at the edges.
+// Byte helpers for the edges: RFC 4648 §4 base64 (with padding) and lowercase hex, strict UTF-8.
+// Inside lotproof, bytes are Uint8Array; text encodings exist only at the edges. Written with
+// the web platform's atob/btoa and TextEncoder, so the same module runs in Node and, bundled
+// into the verifier, in the shopper's browser.
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -16,7 +18,9 @@ export function fromUtf8(b: Uint8Array): string {
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function toBase64(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  let bin = '';
+  for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 /**
@@ -26,18 +30,26 @@ export function toBase64(b: Uint8Array): string {
  */
 export function fromBase64(s: string): Uint8Array | undefined {
   if (typeof s !== 'string' || !B64_RE.test(s)) return undefined;
-  const out = new Uint8Array(Buffer.from(s, 'base64'));
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   if (toBase64(out) !== s) return undefined;
   return out;
 }
 
+const HEX = '0123456789abcdef';
+
 export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  let s = '';
+  for (const x of b) s += HEX[x >> 4]! + HEX[x & 15]!;
+  return s;
 }
 
 export function fromHex(s: string): Uint8Array | undefined {
   if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) return undefined;
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

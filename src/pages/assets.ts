@@ -4,7 +4,7 @@
 // a changed file is a new URL.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { labelsCss } from './labels.ts';
 import { PAGE_CSS } from './styles.ts';
@@ -30,8 +30,6 @@ export const ASSET_PREFIX = '/assets/';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ENTRY = join(here, 'verify.browser.ts');
-const CORE_BYTES = resolve(here, '../core/bytes.ts');
-const BROWSER_BYTES = join(here, 'browser-bytes.ts');
 
 function hashed(base: string, ext: string, contentType: string, body: Uint8Array): Asset {
   const h = createHash('sha256').update(body).digest('hex').slice(0, 16);
@@ -56,7 +54,7 @@ async function loadEsbuild(): Promise<Esbuild> {
 
 /**
  * Bundles the browser verifier into one minified file of ES2020 for phone browsers since
- * Chrome 91 and Safari 15, with core/bytes.ts replaced by its browser build. Throws when
+ * Chrome 91 and Safari 15, from the same core modules the log runs. Throws when
  * esbuild is unavailable or the bundle would pull in anything that is not browser code.
  */
 export async function buildVerifierScript(): Promise<Uint8Array> {
@@ -74,11 +72,8 @@ export async function buildVerifierScript(): Promise<Uint8Array> {
     logLevel: 'silent',
     plugins: [
       {
-        name: 'lotproof-browser-bytes',
+        name: 'lotproof-browser-only',
         setup(build) {
-          build.onResolve({ filter: /(^|\/)bytes\.ts$/ }, (args) =>
-            resolve(args.resolveDir, args.path) === CORE_BYTES ? { path: BROWSER_BYTES } : undefined,
-          );
           build.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `${args.path} is not available in a browser (imported by ${args.importer})` }] }));
         },
       },

@@ -5,8 +5,8 @@
 // (SPEC §4); the latest checkpoint must be consistent with it. The outcome goes to
 // `<body data-verification>`: pending, then verified or failed.
 //
-// Bundled by assets.ts with esbuild for the browser; core/bytes.ts is replaced by
-// pages/browser-bytes.ts, so these are the very core modules the log itself runs.
+// Bundled by assets.ts with esbuild for the browser from the very core modules the log itself
+// runs (core/ is written for both platforms).
 import './browser-polyfills.ts';
 import { fromBase64, toBase64 } from '../core/bytes.ts';
 import { openCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
