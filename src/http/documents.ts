@@ -5,7 +5,7 @@ import { toHex } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import type { AppDeps } from './app.ts';
-import { readBody } from './json.ts';
+import { readBody, storageWrite } from './json.ts';
 import { authenticateActor } from './auth.ts';
 import { parseParams, sha256Params } from './schemas.ts';
 
@@ -34,7 +34,9 @@ export function documentRoutes({ ledger, clock, config }: AppDeps) {
     if (actual !== hex) throw new LedgerError('document_mismatch', `the body's SHA-256 is ${actual}, not ${hex}`);
     const existing = store.document(hex);
     if (existing) return c.json({ sha256: hex, mediaType: existing.mediaType, size: existing.size }, 200);
-    store.putDocument({ sha256: hex, mediaType, size: bytes.length, uploadedBy: actor.id, uploadedAt: new Date(clock.now()).toISOString() }, bytes);
+    storageWrite(() =>
+      store.putDocument({ sha256: hex, mediaType, size: bytes.length, uploadedBy: actor.id, uploadedAt: new Date(clock.now()).toISOString() }, bytes),
+    );
     c.header('location', `/v1/documents/${hex}`);
     return c.json({ sha256: hex, mediaType, size: bytes.length }, 201);
   });

@@ -111,3 +111,16 @@ export function strictJsonBody<T>(maxBytes: number): MiddlewareHandler<Env, stri
     await next();
   };
 }
+
+/**
+ * Runs a store write for a request. A refusal by storage itself (disk full, read-only, I/O
+ * error) becomes a 503 `storage_unavailable` problem that says why, never a 500.
+ */
+export function storageWrite<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof LedgerError) throw e;
+    throw new LedgerError('storage_unavailable', `the log could not write to its storage: ${(e as Error).message}`, { retryAfter: 5 });
+  }
+}

@@ -9,7 +9,7 @@ import { acceptSerialUpload } from '../ledger/serials.ts';
 import { findBatch } from '../ledger/views.ts';
 import type { AppDeps } from './app.ts';
 import { authenticateActor } from './auth.ts';
-import { parseJsonBody, readBody } from './json.ts';
+import { parseJsonBody, readBody, storageWrite } from './json.ts';
 
 export function serialRoutes({ ledger, clock, config }: AppDeps) {
   const app = new Hono();
@@ -25,7 +25,7 @@ export function serialRoutes({ ledger, clock, config }: AppDeps) {
     const name = typeof body.batch === 'string' ? parseBatchName(body.batch) : undefined;
     if (!name) throw new LedgerError('invalid_request', 'batch must name a batch as 01/<gtin>/10/<lot>');
     const batch = findBatch(ledger.store, name.gtin, name.lot);
-    const out = acceptSerialUpload(ledger.store, { batch, actor: actor.id, salt: body.salt as string, hashes: body.hashes as string[] });
+    const out = storageWrite(() => acceptSerialUpload(ledger.store, { batch, actor: actor.id, salt: body.salt as string, hashes: body.hashes as string[] }));
     return c.json(out, 201);
   });
 

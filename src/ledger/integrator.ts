@@ -20,7 +20,7 @@ import type { CheckpointRow, Store } from './store.ts';
 
 export class Integrator {
   readonly #store: Store;
-  readonly #frontier: Frontier;
+  #frontier: Frontier;
   readonly read: NodeReader;
 
   constructor(store: Store) {
@@ -41,14 +41,20 @@ export class Integrator {
     return this.#frontier.root();
   }
 
-  /** Adds leaves (their leaf bytes) at the end of the tree and stores the new nodes durably. */
+  /**
+   * Adds leaves (their leaf bytes) at the end of the tree and stores the new nodes durably. If
+   * the store refuses the write (disk full, read-only), the tree stays as it was and the error
+   * propagates; catchUp integrates the same leaves later from the stored log.
+   */
   integrate(firstSeq: number, leaves: Uint8Array[]): void {
     if (firstSeq !== this.#frontier.size) {
       throw new InvariantError(`integration out of order: tree has ${this.#frontier.size} leaves, got leaf ${firstSeq}`);
     }
+    const next = new Frontier(this.#frontier.size, this.#frontier.peaks());
     const nodes: NewNode[] = [];
-    for (const leaf of leaves) nodes.push(...this.#frontier.append(hashLeaf(leaf)));
+    for (const leaf of leaves) nodes.push(...next.append(hashLeaf(leaf)));
     this.#store.putTreeNodes(nodes);
+    this.#frontier = next;
   }
 
   /** Integrates whatever the sequencer committed that the tree does not hold yet (after a crash). */
@@ -68,6 +74,8 @@ export interface CheckpointerOptions {
   intervalMs: number;
   /** Called after each checkpoint is stored, with how long its oldest new entry waited. */
   onSigned?: (row: CheckpointRow, delayMs: number | undefined) => void;
+  /** Runs the timer's signing, deciding what a failure means (fatal, or retried). */
+  guard?: (fn: () => void) => void;
 }
 
 export class Checkpointer {
@@ -114,7 +122,8 @@ export class Checkpointer {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.signNow();
+      const guard = this.#opts.guard ?? ((fn: () => void) => fn());
+      guard(() => this.signNow());
     }, this.#opts.intervalMs);
   }
 

@@ -40,6 +40,8 @@ export interface LedgerOptions {
   maxQueue?: number;
   /** Called with a broken invariant; the process must stop serving. */
   onFatal?: (e: Error) => void;
+  /** Called when integrating or checkpointing could not write; both are retried. */
+  onStorageError?: (e: Error) => void;
   observer?: LedgerObserver;
   /** Verifies signatures on worker threads; without it they are verified on the caller's. */
   verifyPool?: VerifyPool;
@@ -110,6 +112,30 @@ export function createLedger(opts: LedgerOptions): Ledger {
     });
   const logVerifierKey = verifierKey(origin, logKey.publicKey);
 
+
+  // Integration and checkpointing run after the entries are durable. A broken invariant there
+  // is fatal; a storage failure (disk full, read-only) is not: the entries are safe in the log,
+  // and the tree and checkpoint catch up once the store accepts writes again.
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let sequencer: Sequencer;
+  const guard = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      if (err instanceof InvariantError) return onFatal(err);
+      opts.onStorageError?.(err);
+      retry ??= setTimeout(() => {
+        retry = undefined;
+        guard(() => {
+          integrator.catchUp(sequencer.size);
+          checkpointer.schedule();
+        });
+      }, 1000);
+      retry.unref?.();
+    }
+  };
+
   const integrator = new Integrator(store);
   const checkpointer = new Checkpointer(store, integrator, {
     origin,
@@ -117,17 +143,10 @@ export function createLedger(opts: LedgerOptions): Ledger {
     clock,
     intervalMs: opts.checkpointIntervalMs ?? 500,
     onSigned: (row, delayMs) => opts.observer?.checkpointed(row.size, delayMs),
+    guard,
   });
 
-  const guard = (fn: () => void) => {
-    try {
-      fn();
-    } catch (e) {
-      onFatal(e instanceof Error ? e : new Error(String(e)));
-    }
-  };
-
-  const sequencer = new Sequencer(
+  sequencer = new Sequencer(
     store,
     clock,
     { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192, onFatal },
@@ -135,6 +154,8 @@ export function createLedger(opts: LedgerOptions): Ledger {
       guard(() => {
         opts.observer?.committed(group, appended.length);
         if (appended.length === 0) return;
+        // After a failed integration the tree is behind; it catches up from the stored log.
+        if (integrator.size < appended[0]!.seq) integrator.catchUp(appended[0]!.seq);
         integrator.integrate(appended[0]!.seq, appended.map((a) => a.leaf));
         checkpointer.schedule();
       }),
@@ -203,7 +224,12 @@ export function createLedger(opts: LedgerOptions): Ledger {
     close() {
       sequencer.flushNow();
       checkpointer.stop();
-      guard(() => checkpointer.signNow());
+      if (retry) clearTimeout(retry);
+      guard(() => {
+        integrator.catchUp(sequencer.size);
+        checkpointer.signNow();
+      });
+      if (retry) clearTimeout(retry);
     },
   };
 }
