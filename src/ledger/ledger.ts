@@ -8,6 +8,7 @@ import { verifierKey } from '../core/note.ts';
 import { signStatement, statementMessageFromJcs, type Statement, type Submission } from '../core/statement.ts';
 import { canonicalJson } from '../core/jcs.ts';
 import { verifyEd25519Node } from './verifier.ts';
+import { checkRecentEntries } from './selfcheck.ts';
 import type { VerifyPool } from './verify-pool.ts';
 import { formatTime, parseTime } from '../core/time.ts';
 import { MAX_LEAF_BYTES } from '../core/entry.ts';
@@ -163,6 +164,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
 
   // Start-up: finish integrating what was sequenced before a crash, check the tree against the
   // last signed checkpoint, and write log.init into an empty log.
+  checkRecentEntries(store, checkpointer.latest?.size ?? 0);
   integrator.catchUp(store.head().size);
   checkpointer.verifyStored();
   if (store.head().size === 0) {

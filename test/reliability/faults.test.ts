@@ -39,7 +39,7 @@ async function readsWork() {
 /** The chain is unbroken: every entry's prev is the hash of the one before, seq has no gaps. */
 function chainIntact() {
   const size = h.ledger.size();
-  let prev = new Uint8Array(32);
+  let prev: Uint8Array = new Uint8Array(32);
   for (let seq = 0; seq < size; seq++) {
     const row = h.store.entry(seq)!;
     const e = JSON.parse(Buffer.from(row.leaf).toString('utf8'));
