@@ -25,6 +25,8 @@ export interface ServiceConfig {
   dataDir: string;
   publicUrl: string;
   origin: string;
+  /** Whether LOTPROOF_ORIGIN set the origin; a defaulted one yields to an existing log's own. */
+  originExplicit: boolean;
   operatorKeyFile: string;
   logKeyFile: string;
   skewMs: number;
@@ -75,6 +77,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
     dataDir,
     publicUrl,
     origin,
+    originExplicit: Boolean(env.LOTPROOF_ORIGIN),
     operatorKeyFile: resolve(env.LOTPROOF_OPERATOR_KEY_FILE || join(dataDir, 'operator.key')),
     logKeyFile: resolve(env.LOTPROOF_LOG_KEY_FILE || join(dataDir, 'log.key')),
     skewMs: intEnv(env, 'LOTPROOF_SKEW_SECONDS', 300, 1, 86_400) * 1000,
@@ -110,6 +113,15 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
   const operator = loadOrCreateKeyFile(config.operatorKeyFile, fresh);
   const log = loadOrCreateKeyFile(config.logKeyFile, fresh);
   const store = openSqliteStore({ file: dbFile, documentsDir: join(config.dataDir, 'documents') });
+  // Policy: a log's origin is fixed when it is created. Unless LOTPROOF_ORIGIN says otherwise
+  // (and is then checked against it), an existing log keeps its own, even if the port or
+  // public URL that the default was derived from changed.
+  const first = config.originExplicit ? undefined : store.entry(0);
+  if (first) {
+    const init = JSON.parse(Buffer.from(first.leaf).toString('utf8')) as { statement?: { body?: { origin?: unknown } } };
+    const existing = init.statement?.body?.origin;
+    if (typeof existing === 'string') config = { ...config, origin: existing };
+  }
   const logger = pino({ level: opts.quiet ? 'silent' : process.env.LOTPROOF_LOG_LEVEL || 'info', base: { service: 'lotproof' } });
   const say = (m: string) => logger.info(m);
   const metrics = new Metrics({ defaultMetrics: true });

@@ -61,6 +61,14 @@ describe('rate limits', () => {
     expect(h.ledger.size()).toBe(size);
   });
 
+  it('holds across many concurrent connections from one client', async () => {
+    h = makeHarness();
+    const app = limitedApp(h, { id: '192.0.2.77' });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => app.request('/log/checkpoint')));
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(45);
+  });
+
   it('parses limit settings strictly', () => {
     expect(parseRateLimit('200/400')).toEqual({ perSecond: 200, burst: 400 });
     expect(parseRateLimit('50')).toEqual({ perSecond: 50, burst: 100 });

@@ -9,6 +9,7 @@ import { rootAt } from '../../src/core/merkle.ts';
 import { readKeyFile } from '../../src/cli/keyfile.ts';
 import { configFromEnv, startService, type Service } from '../../src/main.ts';
 import { backupStore, restoreStore } from '../../src/store/backup.ts';
+import { runAudit } from '../../src/cli/audit.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { signStatement } from '../../src/core/statement.ts';
 import { generateKeyPair } from '../../src/core/ed25519.ts';
@@ -75,9 +76,18 @@ describe('backup and restore', () => {
     // A service starts on the restored directory with the original keys, and refuses without them.
     await expect(startService(configFromEnv({ LOTPROOF_DATA: restored }), { quiet: true })).rejects.toThrow(/missing/);
     for (const k of ['operator.key', 'log.key']) copyFileSync(join(live, k), join(restored, k));
-    const again = await startService(configFromEnv({ LOTPROOF_DATA: restored }), { quiet: true });
+    const again = await startService(configFromEnv({ LOTPROOF_DATA: restored, PORT: '0', HOST: '127.0.0.1' }), { quiet: true, listen: true });
     services.push(again);
     expect(again.ledger.size()).toBe(r.entries);
+
+    // lotproof audit verifies the restored log from outside, pinned to the live log's key.
+    const addr = again.server!.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    let report = '';
+    const io = { stdout: { write: (c: string) => (report += c) }, stderr: { write: () => true, isTTY: false }, fetch: globalThis.fetch, now: Date.now };
+    const code = await runAudit({ url: `http://127.0.0.1:${port}`, key: svc.ledger.logVerifierKey, json: true }, io as never);
+    expect(code, report).toBe(0);
+    expect(JSON.parse(report.trim().split('\n').at(-1)!)).toMatchObject({ ok: true, size: r.entries });
   });
 
   it('refuses to overwrite, to restore over data, or to restore what is not a backup', async () => {
