@@ -11,6 +11,7 @@ import { batchRoutes } from './batches.ts';
 import { documentRoutes } from './documents.ts';
 import { qrRoutes } from './qr.ts';
 import { serialRoutes } from './serials.ts';
+import { epcisRoutes } from './epcis.ts';
 import { healthRoutes } from './health.ts';
 import { Metrics } from './metrics.ts';
 import { requestId } from 'hono/request-id';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', logRoutes(deps));
   app.route('/', documentRoutes(deps));
   app.route('/', serialRoutes(deps));
+  app.route('/', epcisRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', qrRoutes(deps));
   const apiDoc = openApiDocument(deps.config.publicUrl);

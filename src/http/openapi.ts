@@ -9,6 +9,7 @@ import {
   appendedSchema,
   consistencyQuery,
   entriesPostQuery,
+  epcisQuery,
   inclusionQuery,
   labelsQuery,
   pageQuery,
@@ -78,6 +79,10 @@ export const ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/serial-sets', route: '/v1/serial-sets', tag: 'ledger', summary: "a producer's private upload of salted unit-serial hashes",
     body: { mediaType: 'application/json', description: '{batch, salt, hashes}; Authorization: Lotproof-Ed25519 signature over the body' },
     responses: { 201: json('{root, count}: the commitment a serials.issue names'), 401: problem('no upload signature'), 403: problem('not the producer') },
+  },
+  {
+    method: 'get', path: '/v1/epcis/events', route: '/v1/epcis/events', tag: 'ledger', summary: 'the ledger as a GS1 EPCIS 2.0 EPCISDocument (JSON-LD), each event named by its CBV 2.0 event hash', query: epcisQuery,
+    responses: { 200: { description: 'EPCISDocument', mediaType: 'application/ld+json' }, 400: problem('bad parameter'), 404: problem('unknown batch') },
   },
   {
     method: 'get', path: '/v1/trace/01/{gtin}/10/{lot}', route: '/v1/trace/01/*', pathNames: dl, tag: 'ledger', summary: "a batch's genealogy, upstream and downstream", query: traceQuery,

@@ -73,3 +73,12 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.o
   }
   return r.data;
 }
+
+const rfc3339 = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'must be an RFC 3339 time');
+export const epcisQuery = z.object({
+  batch: z.string().max(100).optional().describe("01/<gtin>/10/<lot>: only this batch's genealogy (upstream and downstream)"),
+  from: rfc3339.optional().describe('only entries logged at or after this time'),
+  until: rfc3339.optional().describe('only entries logged before this time'),
+  start: uintString.optional().describe('first entry to look at (default 0)'),
+  limit: uintString.refine((n) => n >= 1 && n <= 100_000, 'limit must be between 1 and 100000').optional().describe('entries to look at (default 10000)'),
+});
