@@ -9,6 +9,7 @@ import { UsageError, type Command } from './command.ts';
 import { recordCommands } from './records.ts';
 import { auditCommands } from './audit.ts';
 import { serialCommands } from './serials.ts';
+import { epcisCommands } from './epcis.ts';
 
 export { UsageError, type Command };
 
@@ -28,7 +29,7 @@ const baseCommands: Record<string, Command> = {
   },
 };
 
-export const commands: Record<string, Command> = { ...baseCommands, ...recordCommands, ...serialCommands, ...auditCommands };
+export const commands: Record<string, Command> = { ...baseCommands, ...recordCommands, ...serialCommands, ...epcisCommands, ...auditCommands };
 
 function help(): string {
   const lines = ['usage: lotproof <command> [options]', '', 'commands:', '  serve                  run the service (configuration from the environment, see README)'];

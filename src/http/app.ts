@@ -12,6 +12,7 @@ import { documentRoutes } from './documents.ts';
 import { qrRoutes } from './qr.ts';
 import { serialRoutes } from './serials.ts';
 import { epcisRoutes } from './epcis.ts';
+import { actorRoutes } from './actors.ts';
 import { healthRoutes } from './health.ts';
 import { Metrics } from './metrics.ts';
 import { requestId } from 'hono/request-id';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', documentRoutes(deps));
   app.route('/', serialRoutes(deps));
   app.route('/', epcisRoutes(deps));
+  app.route('/', actorRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', qrRoutes(deps));
   const apiDoc = openApiDocument(deps.config.publicUrl);

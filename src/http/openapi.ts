@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { bodySchemas, submissionSchema } from '../ledger/bodies.ts';
 import { qrQuerySchema } from '../pages/qr.ts';
+import { actorParams } from './actors.ts';
 import { html } from '../pages/html.ts';
 import {
   appendedSchema,
@@ -80,6 +81,7 @@ export const ROUTES: RouteDoc[] = [
     body: { mediaType: 'application/json', description: '{batch, salt, hashes}; Authorization: Lotproof-Ed25519 signature over the body' },
     responses: { 201: json('{root, count}: the commitment a serials.issue names'), 401: problem('no upload signature'), 403: problem('not the producer') },
   },
+  { method: 'get', path: '/v1/actors/{id}', route: '/v1/actors/:id', tag: 'ledger', summary: "an actor's public record: role, name, active key, accreditation, revocation", params: actorParams, responses: { 200: json('the actor'), 404: problem('not registered') } },
   {
     method: 'get', path: '/v1/epcis/events', route: '/v1/epcis/events', tag: 'ledger', summary: 'the ledger as a GS1 EPCIS 2.0 EPCISDocument (JSON-LD), each event named by its CBV 2.0 event hash', query: epcisQuery,
     responses: { 200: { description: 'EPCISDocument', mediaType: 'application/ld+json' }, 400: problem('bad parameter'), 404: problem('unknown batch') },

@@ -189,7 +189,10 @@ export function entryEvents(store: Store, entry: Entry, leafHash: string, public
       const inputs = (b.inputs as { batch: string; quantity: unknown }[]).map((i) => ({ epcClass: batchEpcClass(i.batch), ...quantityOf(i.quantity, batchRow(i.batch)!) }));
       const outputs = (b.outputs as Record<string, any>[]).map((o) => ({ epcClass: batchEpcClass(`01/${o.gtin}/10/${o.lot}`), quantity: o.quantity.amount, uom: o.quantity.uom }));
       const names = [...(b.inputs as { batch: string }[]).map((i) => i.batch), ...(b.outputs as Record<string, any>[]).map((o) => `01/${o.gtin}/10/${o.lot}`)];
-      return [{ batches: names, event: { type: 'TransformationEvent', ...base(st.time), inputQuantityList: inputs, outputQuantityList: outputs, bizStep: 'commissioning', ...ext } }];
+      // ILMD describes the outputs of a transformation; with one output it is that batch's.
+      const outs = b.outputs as Record<string, any>[];
+      const ilmd = outs.length === 1 ? batchIlmd(outs[0]!) : undefined;
+      return [{ batches: names, event: { type: 'TransformationEvent', ...base(st.time), inputQuantityList: inputs, outputQuantityList: outputs, bizStep: 'commissioning', ...(ilmd ? { ilmd } : {}), ...ext } }];
     }
     case 'handoff.ship': {
       const row = batchRow(b.batch)!;
@@ -229,7 +232,8 @@ export function entryEvents(store: Store, entry: Entry, leafHash: string, public
         batches: [b.subject.batch],
         event: {
           type: 'ObjectEvent', ...base(st.time), certificationInfo: entryUrl(entry.seq), quantityList: [{ epcClass: batchEpcClass(b.subject.batch) }], action: 'OBSERVE',
-          bizStep: 'inspecting', 'lotproof:certificate': `${st.actor}/${b.id}`, 'lotproof:standard': b.standard, ...ext,
+          bizStep: 'inspecting', 'lotproof:certificate': `${st.actor}/${b.id}`, 'lotproof:standard': b.standard,
+          'lotproof:validFrom': b.validFrom, 'lotproof:validUntil': b.validUntil, ...ext,
         },
       }];
     }
@@ -239,7 +243,8 @@ export function entryEvents(store: Store, entry: Entry, leafHash: string, public
         batches: names,
         event: {
           type: 'ObjectEvent', ...base(st.time), quantityList: names.map((n) => ({ epcClass: batchEpcClass(n) })), action: 'OBSERVE',
-          disposition: 'recalled', 'lotproof:recall': `${st.actor}/${b.id}`, 'lotproof:class': b.class, 'lotproof:reason': b.reason, ...ext,
+          disposition: 'recalled', 'lotproof:recall': `${st.actor}/${b.id}`, 'lotproof:class': b.class, 'lotproof:reason': b.reason,
+          'lotproof:instructions': b.instructions, ...ext,
         },
       }];
     }
@@ -268,9 +273,26 @@ export function entryEvents(store: Store, entry: Entry, leafHash: string, public
   }
 }
 
-function createEvent(name: string, b: Record<string, any>, base: { eventTime: string; eventTimeZoneOffset: string }, ext: Record<string, unknown>): EpcisEvent {
-  const ilmd: Record<string, unknown> = { 'cbvmda:lotNumber': b.lot, 'cbvmda:countryOfOrigin': b.origin.country, 'lotproof:productName': b.product.name, 'lotproof:productCategory': b.product.category, 'lotproof:producedOn': b.producedOn };
+/** A batch's attributes as EPCIS instance/lot master data (CBV master data names where they exist). */
+function batchIlmd(b: Record<string, any>): Record<string, unknown> {
+  const ilmd: Record<string, unknown> = {
+    'cbvmda:lotNumber': b.lot,
+    'cbvmda:countryOfOrigin': b.origin.country,
+    'lotproof:productName': b.product.name,
+    'lotproof:productCategory': b.product.category,
+    'lotproof:producedOn': b.producedOn,
+  };
   if (b.expiresOn) ilmd['cbvmda:itemExpirationDate'] = b.expiresOn;
+  // The signed fields whole, so an import reproduces the batch as its producer described it.
+  ilmd['lotproof:product'] = b.product;
+  ilmd['lotproof:origin'] = b.origin;
+  if (b.ingredients !== undefined) ilmd['lotproof:ingredients'] = b.ingredients;
+  if (b.attributes !== undefined) ilmd['lotproof:attributes'] = b.attributes;
+  return ilmd;
+}
+
+function createEvent(name: string, b: Record<string, any>, base: { eventTime: string; eventTimeZoneOffset: string }, ext: Record<string, unknown>): EpcisEvent {
+  const ilmd = batchIlmd(b);
   return {
     type: 'ObjectEvent', ...base, quantityList: [{ epcClass: batchEpcClass(name), quantity: b.quantity.amount, uom: b.quantity.uom }], action: 'ADD',
     bizStep: 'commissioning', disposition: 'active', ilmd, ...ext,
@@ -280,7 +302,8 @@ function createEvent(name: string, b: Record<string, any>, base: { eventTime: st
 function reportEvent(b: Record<string, any>, base: { eventTime: string; eventTimeZoneOffset: string }, reportUrl: string, ext: Record<string, unknown>): EpcisEvent {
   return {
     type: 'ObjectEvent', ...base, certificationInfo: reportUrl, quantityList: [{ epcClass: batchEpcClass(b.batch) }], action: 'OBSERVE',
-    bizStep: 'inspecting', disposition: b.verdict === 'pass' ? 'conformant' : 'non_conformant', 'lotproof:report': `${(ext['lotproof:actor'] as string)}/${b.id}`, ...ext,
+    bizStep: 'inspecting', disposition: b.verdict === 'pass' ? 'conformant' : 'non_conformant', 'lotproof:report': `${(ext['lotproof:actor'] as string)}/${b.id}`,
+    'lotproof:issuedOn': b.issuedOn, 'lotproof:verdict': b.verdict, 'lotproof:tests': b.tests, ...ext,
   };
 }
 

@@ -1,0 +1,110 @@
+// EPCIS round trip through the command line: the demo supply chain exported as EPCIS 2.0 with
+// `lotproof epcis export`, imported into a fresh log by each actor with its own key through
+// `lotproof epcis import`, yields the same batches and journey. A document with an event that
+// cannot be mapped, or that the actor may not sign, submits nothing.
+import { readFileSync, writeFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readKeyFile } from '../../src/cli/keyfile.ts';
+import { systemClock } from '../../src/ledger/clock.ts';
+import { configFromEnv, startService, type Service } from '../../src/main.ts';
+import { seedDemo, type DemoInfo } from '../../scripts/demo-seed.ts';
+import { startBench, type CliBench } from './harness.ts';
+
+let source: Service;
+let demo: DemoInfo;
+let sourceUrl: string;
+let b: CliBench;
+const keys: Record<string, { id: string; path: string }> = {};
+
+beforeAll(async () => {
+  const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'lotproof-epcis-src-'));
+  source = await startService(configFromEnv({ LOTPROOF_DATA: dir, PORT: '0', HOST: '127.0.0.1', LOTPROOF_PUBLIC_URL: 'https://source.example' }), { listen: true, quiet: true });
+  demo = await seedDemo(source.ledger, systemClock, readKeyFile(source.config.operatorKeyFile));
+  const addr = source.server!.address();
+  sourceUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  b = await startBench();
+  // The same parties join the fresh log, each with a new key of its own.
+  for (const id of Object.values(demo.actors)) {
+    const a = (await (await fetch(`${sourceUrl}/v1/actors/${id}`)).json()) as { role: string; name: string; accreditation?: { body: string; number: string } };
+    const k = b.keyFile(`${id}.key`);
+    const acc = a.accreditation ? ['--accreditation-body', a.accreditation.body, '--accreditation-number', a.accreditation.number] : [];
+    const r = await b.run(['actor', 'register', '--id', id, '--role', a.role, '--name', a.name, '--pub', k.pub, ...acc]);
+    expect(r.code, r.stderr).toBe(0);
+    keys[id] = { id, path: k.path };
+  }
+}, 60_000);
+afterAll(async () => {
+  await source.close();
+  await b.close();
+});
+
+/** What a shopper is shown, without the log positions and signing times that differ. */
+async function journeyOf(url: string, name: string) {
+  const v = (await (await fetch(`${url}/${name}`, { headers: { accept: 'application/json' } })).json()) as any;
+  return {
+    product: v.batch.product,
+    quantity: v.batch.quantity,
+    producer: v.producer.id,
+    origin: v.batch.origin,
+    journey: v.journey.map((s: any) => ({ name: s.name, from: s.from.id, to: s.to.id, quantity: s.quantity, shippedAt: s.shippedAt, received: s.received && { outcome: s.received.outcome, receivedAt: s.received.receivedAt } })),
+    labReports: v.labReports.map((r: any) => ({ name: r.name, kind: r.kind, verdict: r.verdict, tests: r.tests, revoked: r.revocation !== null })),
+    recalls: v.recalls.map((r: any) => ({ name: r.name, class: r.class, direct: r.direct })),
+    madeFrom: v.madeFrom.map((m: any) => ({ batch: m.batch, amount: m.amount })),
+    holdings: v.holdings.map((h: any) => ({ actor: h.actor.id, amount: h.amount })),
+  };
+}
+
+describe('epcis export and import', () => {
+  it('round-trips the demo supply chain, each actor signing its own events', async () => {
+    const file = join(b.dir, 'demo.epcis.json');
+    const ex = await b.run(['epcis', 'export', '--url', sourceUrl, '--out', file]);
+    expect(ex.code, ex.stderr).toBe(0);
+    // The demo's export validates against GS1's EPCIS 2.0 JSON Schema.
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../vectors/epcis/EPCIS-JSON-Schema.json'), 'utf8'));
+    const ajv = new (Ajv as unknown as typeof Ajv.default)({ strict: false });
+    (addFormats as unknown as typeof addFormats.default)(ajv);
+    const validate = ajv.compile(schema);
+    expect(validate(JSON.parse(readFileSync(file, 'utf8'))), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    // Each party imports after the parties whose records its own events build on.
+    for (const part of ['farm', 'mill', 'lab', 'certifier', 'carrier', 'retailer'] as const) {
+      const id = demo.actors[part];
+      const r = await b.run(['epcis', 'import', file, '--actor', id, '--key', keys[id]!.path, '--quiet']);
+      expect(r.code, `${part}: ${r.stderr}`).toBe(0);
+    }
+    for (const batch of demo.batches) {
+      expect(await journeyOf(b.url, batch.path.slice(1)), batch.path).toEqual(await journeyOf(sourceUrl, batch.path.slice(1)));
+    }
+  }, 60_000);
+
+  it('submits nothing when an event cannot be mapped or signed by the actor', async () => {
+    const size = b.size();
+    const farm = demo.actors.farm;
+    const bad = {
+      '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2026-11-22T08:00:00.000Z',
+      epcisBody: {
+        eventList: [
+          { type: 'ObjectEvent', eventTime: '2026-11-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'ADD', bizStep: 'commissioning', quantityList: [{ epcClass: 'https://id.gs1.org/01/09506000134352/10/NEW1', quantity: 5, uom: 'KGM' }], ilmd: { 'lotproof:productName': 'Rice', 'lotproof:productCategory': 'grain', 'cbvmda:countryOfOrigin': 'CN' } },
+          { type: 'AggregationEvent', eventTime: '2026-11-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'ADD' },
+          { type: 'ObjectEvent', eventTime: '2026-11-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'OBSERVE', bizStep: 'inspecting', quantityList: [{ epcClass: 'https://id.gs1.org/01/09506000134352/10/NEW1' }], 'lotproof:tests': [{ name: 'x', result: 1, verdict: 'pass' }], 'lotproof:verdict': 'pass', 'lotproof:certificate': 'x/y', 'lotproof:standard': 's', 'lotproof:validFrom': '2026-01-01', 'lotproof:validUntil': '2027-01-01' },
+        ],
+      },
+    };
+    const file = join(b.dir, 'bad.epcis.json');
+    writeFileSync(file, JSON.stringify(bad));
+    const r = await b.run(['epcis', 'import', file, '--actor', farm, '--key', keys[farm]!.path, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('nothing was submitted');
+    expect(r.stderr).toMatch(/event 2 \(AggregationEvent.*not supported/);
+    expect(r.stderr).toMatch(/event 3 .*certificate\.issue, which a producer may not sign/);
+    expect(b.size()).toBe(size);
+    const notJson = join(b.dir, 'x.json');
+    writeFileSync(notJson, '{');
+    expect((await b.run(['epcis', 'import', notJson, '--actor', farm, '--key', keys[farm]!.path])).code).toBe(2);
+  });
+});
