@@ -10,10 +10,10 @@ export function healthRoutes({ ledger, clock }: AppDeps, checkpointBoundMs: numb
   app.get('/readyz', (c) => {
     const cp = ledger.latestCheckpoint();
     const size = ledger.integrator.size;
-    const behind = !cp || cp.size < size;
-    const age = cp ? clock.now() - Date.parse(cp.signedAt) : Infinity;
-    if (behind && age > checkpointBoundMs) {
-      return c.json({ ready: false, reason: `${size - (cp?.size ?? 0)} entries have waited ${Math.round(age / 1000)} s for a checkpoint` }, 503);
+    const since = ledger.waitingSince();
+    const waited = since === undefined ? 0 : clock.now() - since;
+    if (waited > checkpointBoundMs) {
+      return c.json({ ready: false, reason: `${size - (cp?.size ?? 0)} entries have waited ${Math.round(waited / 1000)} s for a checkpoint` }, 503);
     }
     return c.json({ ready: true, size, checkpoint: cp ? { size: cp.size, signedAt: cp.signedAt } : null });
   });

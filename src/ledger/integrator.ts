@@ -99,6 +99,11 @@ export class Checkpointer {
     return this.#latest;
   }
 
+  /** When the oldest entry not yet covered by a checkpoint was integrated; undefined if none waits. */
+  get pendingSince(): number | undefined {
+    return this.#pendingSince;
+  }
+
   /**
    * Checks that the stored tree still has the root of the last signed checkpoint. A mismatch
    * means the log's own files disagree with what it signed: fatal, never repaired silently.

@@ -64,6 +64,8 @@ export interface Ledger {
   /** Resolves when a checkpoint covering entry `seq` is signed. */
   waitForCheckpoint(seq: number): Promise<CheckpointRow>;
   latestCheckpoint(): CheckpointRow | undefined;
+  /** Since when (ms) the oldest entry not covered by a checkpoint has waited; undefined if none. */
+  waitingSince(): number | undefined;
   /** Commits what is queued, signs a last checkpoint and stops timers. */
   close(): void;
 }
@@ -223,6 +225,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
       return checkpointer.waitFor(seq + 1);
     },
     latestCheckpoint: () => checkpointer.latest,
+    waitingSince: () => checkpointer.pendingSince,
     close() {
       sequencer.flushNow();
       checkpointer.stop();
