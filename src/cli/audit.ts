@@ -24,6 +24,9 @@ import {
   type LogIdentity,
 } from '../ledger/audit.ts';
 import { UsageError, type Command } from './command.ts';
+import { availableParallelism } from 'node:os';
+import { statementMessage, type Statement } from '../core/statement.ts';
+import { createVerifyPool, type VerifyPool } from '../ledger/verify-pool.ts';
 import { createProgress, type Progress, type ProgressStream } from './progress.ts';
 
 export const BUNDLE_FORMAT = 'lotproof-bundle/v1';
@@ -161,12 +164,35 @@ interface TileLeaves {
   start: number;
   leaves: Uint8Array[];
   hashes: Uint8Array[];
+  /** Each leaf's statement signature, verified ahead on the pool; undefined where unparsable. */
+  signatures: (boolean | undefined)[];
   width: number;
   path: string;
 }
 
+/**
+ * Verifies the statement signatures of a tile's leaves on the pool, in parallel; a leaf that
+ * does not even parse gets undefined, and the verifier then reports it in order.
+ */
+function verifyAhead(pool: VerifyPool | undefined, leaves: Uint8Array[]): Promise<(boolean | undefined)[]> {
+  if (!pool) return Promise.resolve(leaves.map(() => undefined));
+  return Promise.all(
+    leaves.map((leaf) => {
+      try {
+        const e = JSON.parse(fromUtf8(leaf)) as { statement?: Statement; sig?: unknown };
+        const sig = typeof e.sig === 'string' ? fromBase64(e.sig) : undefined;
+        const pub = typeof e.statement?.pub === 'string' ? fromBase64(e.statement.pub) : undefined;
+        if (!sig || !pub || !e.statement) return undefined;
+        return pool.verify({ message: statementMessage(e.statement), signature: sig, publicKey: pub });
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+}
+
 /** Fetches entry bundle n and its level-0 hash tile for a tree of `size` leaves. */
-async function fetchTile(log: LogReader, n: number, size: number): Promise<TileLeaves> {
+async function fetchTile(log: LogReader, n: number, size: number, pool?: VerifyPool): Promise<TileLeaves> {
   const start = n * TILE_WIDTH;
   const width = Math.min(TILE_WIDTH, size - start);
   const path = entriesTilePath(n, width);
@@ -188,14 +214,14 @@ async function fetchTile(log: LogReader, n: number, size: number): Promise<TileL
   } catch (e) {
     throw new AuditFailure('invalid_hash_tile', start, `${hashPath} is not a hash tile of width ${width}: ${(e as Error).message}`);
   }
-  return { start, leaves, hashes, width, path };
+  return { start, leaves, hashes, width, path, signatures: await verifyAhead(pool, leaves) };
 }
 
 /**
  * Streams leaves [from, size) into the verifier, tile by tile, a few tiles ahead. Memory is
  * bounded by PREFETCH_TILES entry bundles whatever the size of the log.
  */
-async function verifyTiles(log: LogReader, verifier: LogVerifier, from: number, size: number, progress: Progress): Promise<void> {
+async function verifyTiles(log: LogReader, verifier: LogVerifier, from: number, size: number, progress: Progress, pool?: VerifyPool): Promise<void> {
   if (from >= size) return;
   const first = Math.floor(from / TILE_WIDTH);
   const last = Math.ceil(size / TILE_WIDTH) - 1;
@@ -203,7 +229,7 @@ async function verifyTiles(log: LogReader, verifier: LogVerifier, from: number, 
   let next = first;
   const fill = () => {
     while (next <= last && queue.length < PREFETCH_TILES) {
-      const p = fetchTile(log, next++, size);
+      const p = fetchTile(log, next++, size, pool);
       // Handled when awaited in order; this only keeps an early rejection from being "unhandled".
       p.catch(() => {});
       queue.push(p);
@@ -215,7 +241,7 @@ async function verifyTiles(log: LogReader, verifier: LogVerifier, from: number, 
     fill();
     const upto = Math.min(t.leaves.length, t.width);
     for (let k = Math.max(0, verifier.size - t.start); k < upto; k++) {
-      verifier.push(t.leaves[k]!, t.hashes[k]);
+      verifier.push(t.leaves[k]!, t.hashes[k], t.signatures[k]);
       progress.tick(true);
     }
     if (t.leaves.length !== t.width) {
@@ -364,6 +390,9 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
   if (!(interval > 0)) throw new UsageError('--interval is a positive number of seconds');
   const out = new Reporter(io, opts.json === true);
   const log = new LogReader(opts.url, io);
+  // Signatures are verified ahead on worker threads (OpenSSL, one per core) while this thread
+  // checks each leaf in order; the two agree on every published vector (test/core/ed25519.test.ts).
+  const pool = createVerifyPool(Math.max(1, availableParallelism()));
   let verifier: LogVerifier | undefined;
   try {
     const saved = opts.state !== undefined ? readState(opts.state) : undefined;
@@ -405,7 +434,7 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
     verifier.expect({ size: cp.size, root: cp.root, label: `the checkpoint signed for size ${cp.size}` });
     const progress = makeProgress(io, cp.size, 'lotproof audit');
     try {
-      await verifyTiles(log, verifier, 0, cp.size, progress);
+      await verifyTiles(log, verifier, 0, cp.size, progress, pool);
     } finally {
       progress.done();
     }
@@ -418,7 +447,7 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
       notReplayedLine(),
     ]);
     if (!opts.watch) return EXIT_OK;
-    return await watch(log, id, verifier, { cp, note }, opts, interval, out, io);
+    return await watch(log, id, verifier, { cp, note }, opts, interval, out, io, pool);
   } catch (e) {
     if (e instanceof AuditFailure) return out.failed(verifier?.size ?? 0, e);
     if (e instanceof UnreachableError) {
@@ -426,6 +455,8 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
       return EXIT_UNREACHABLE;
     }
     throw e;
+  } finally {
+    await pool.close();
   }
 }
 
@@ -443,6 +474,7 @@ async function watch(
   interval: number,
   out: Reporter,
   io: AuditIo,
+  pool?: VerifyPool,
 ): Promise<number> {
   // `last` is the newest checkpoint whose signature and consistency verified; the verifier may
   // lag behind it when a network error interrupted the entries, and catches up on the next poll.
@@ -482,7 +514,7 @@ async function watch(
     if (!pending) last = next;
     const progress = makeProgress(io, next.cp.size - from, 'lotproof audit');
     try {
-      await verifyTiles(log, verifier, from, next.cp.size, progress);
+      await verifyTiles(log, verifier, from, next.cp.size, progress, pool);
     } catch (e) {
       if (!(e instanceof UnreachableError) || pending) throw e;
       if (io.signal?.aborted) return EXIT_OK;
