@@ -5,20 +5,19 @@
 // long the restart took to serve. Exit 0 only when every check held.
 // Usage: node --import tsx scripts/crash-loop.ts [--kills 20] [--connections 32] [--short] [--json]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { equalBytes, fromBase64, toBase64 } from '../src/core/bytes.ts';
+import { equalBytes, toBase64 } from '../src/core/bytes.ts';
 import { parseCheckpointBody } from '../src/core/checkpoint.ts';
 import { generateKeyPair, type KeyPair } from '../src/core/ed25519.ts';
 import { entryHash } from '../src/core/entry.ts';
 import { Frontier, hashLeaf } from '../src/core/merkle.ts';
-import { signStatement, type StatementType } from '../src/core/statement.ts';
-import { formatTime } from '../src/core/time.ts';
+import type { StatementType } from '../src/core/statement.ts';
+import { signSubmission } from '../src/cli/client.ts';
 import { readKeyFile } from '../src/cli/keyfile.ts';
+import { freePort } from './free-port.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,15 +37,6 @@ if (!Number.isInteger(KILLS) || KILLS < 1 || !Number.isInteger(CONNECTIONS) || C
 const BIN = resolve(import.meta.dirname, 'lotproof.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'lotproof-crash-'));
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 class Violation extends Error {}
 const fail = (msg: string): never => {
@@ -86,9 +76,7 @@ async function startService(port: number): Promise<{ child: ChildProcess; readyM
 }
 
 function sign(key: KeyPair, actor: string, type: StatementType, body: Record<string, unknown>): string {
-  return JSON.stringify(
-    signStatement({ v: 1, type, actor, pub: toBase64(key.publicKey), time: formatTime(Date.now()), nonce: toBase64(randomBytes(16)), body }, key),
-  );
+  return JSON.stringify(signSubmission(actor, key, type, body, Date.now()));
 }
 
 /** Every leaf of the log, through /log/entries. */

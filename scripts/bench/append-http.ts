@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { toBase64 } from '../../src/core/bytes.ts';
 import { generateKeyPair, type KeyPair } from '../../src/core/ed25519.ts';
 import { gtinCheckDigit } from '../../src/core/gs1.ts';
-import { signStatement, type StatementType } from '../../src/core/statement.ts';
-import { formatTime } from '../../src/core/time.ts';
+import type { StatementType } from '../../src/core/statement.ts';
+import { signSubmission } from '../../src/cli/client.ts';
 import { readKeyFile } from '../../src/cli/keyfile.ts';
 
 const { values } = parseArgs({
@@ -37,9 +37,7 @@ function post(body: string): Promise<{ status: number; text: string }> {
 }
 
 function sign(key: KeyPair, actor: string, type: StatementType, body: Record<string, unknown>): string {
-  return JSON.stringify(
-    signStatement({ v: 1, type, actor, pub: toBase64(key.publicKey), time: formatTime(Date.now()), nonce: toBase64(randomBytes(16)), body }, key),
-  );
+  return JSON.stringify(signSubmission(actor, key, type, body, Date.now()));
 }
 
 const operator = readKeyFile(values['operator-key']!);

@@ -8,7 +8,6 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { encodePrivateKeyPem, generateKeyPair, sign as nobleSign, verify as nobleVerify } from '../../src/core/ed25519.ts';
 import { parseBatchName } from '../../src/core/gs1.ts';
@@ -17,6 +16,7 @@ import { genealogyView, findBatch } from '../../src/ledger/views.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { buildDataset } from './dataset.ts';
 import { load, type LoadResult } from './load.ts';
+import { freePort } from '../free-port.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,15 +52,6 @@ const add = (r: Row) => {
   say(`${r.what}: ${r.values.map((v) => +v.toFixed(2)).join(', ')} ${r.unit}`);
 };
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function waitFor(url: string, ms: number): Promise<number> {
   const t0 = performance.now();
