@@ -390,9 +390,9 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
   if (!(interval > 0)) throw new UsageError('--interval is a positive number of seconds');
   const out = new Reporter(io, opts.json === true);
   const log = new LogReader(opts.url, io);
-  // Signatures are verified ahead on worker threads (OpenSSL, one per core) while this thread
+  // Signatures are verified ahead on worker threads (OpenSSL, one per spare core) while this thread
   // checks each leaf in order; the two agree on every published vector (test/core/ed25519.test.ts).
-  const pool = createVerifyPool(Math.max(1, availableParallelism()));
+  const pool = createVerifyPool(Math.max(1, availableParallelism() - 1));
   let verifier: LogVerifier | undefined;
   try {
     const saved = opts.state !== undefined ? readState(opts.state) : undefined;
