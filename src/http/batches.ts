@@ -3,6 +3,7 @@
 // of a requested GS1 link type; the page's hashed assets; the resolver description; and the
 // batch genealogy for recall scope.
 import { Hono, type Context } from 'hono';
+import { createHash } from 'node:crypto';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { encodeDigitalLinkPath, parseDigitalLinkPath, type DigitalLinkKey } from '../core/gs1.ts';
@@ -146,11 +147,14 @@ function pageEntries(store: Store, view: BatchView, serialSetSeq?: number): Page
     });
 }
 
+const PAGE_CACHE_SIZE = 2000;
+
 export function batchRoutes(deps: AppDeps) {
   const { ledger, clock, config } = deps;
   const app = new Hono();
   const store = ledger.store;
   const scans = new ScanDeduper(config.scanDedupMs ?? 10 * 60_000, clock.now());
+  const pageCache = new Map<string, { body: string; etag: string }>();
   const clientId = deps.clientId ?? (() => 'local');
   // Start building the assets with the app, so the first shopper does not wait for it.
   void pageAssets().then((a) => {
@@ -192,6 +196,34 @@ export function batchRoutes(deps: AppDeps) {
       throw e;
     }
     const path = encodeDigitalLinkPath(key);
+    // Policy: a batch's page and JSON view are cached per path, format, language, log size,
+    // checkpoint and day, so any new entry or checkpoint makes a fresh one; they carry an ETag
+    // for conditional requests. Serial pages count scans and are never cached.
+    const json = prefersJson(accept);
+    const plain = !serial && linkTypeParam === undefined && !prefersLinkset(accept);
+    const cacheKey = plain
+      ? `${json ? 'json' : 'html'}|${lang}|${inQuery}|${path}|${ledger.size()}|${ledger.latestCheckpoint()?.size ?? 0}|${formatTime(clock.now()).slice(0, 10)}`
+      : undefined;
+    const cached = cacheKey ? pageCache.get(cacheKey) : undefined;
+    if (cached) {
+      c.header('etag', cached.etag);
+      if (json) c.header('access-control-allow-origin', '*');
+      deps.metrics?.pageViews.inc({ format: json ? 'json' : 'html' });
+      if (c.req.header('if-none-match') === cached.etag) return c.body(null, 304);
+      if (json) {
+        c.header('content-type', 'application/json');
+        return c.body(cached.body);
+      }
+      return htmlResponse(c, cached.body, 200, lang);
+    }
+    const remember = (body: string): string => {
+      if (!cacheKey) return body;
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+      if (pageCache.size >= PAGE_CACHE_SIZE) pageCache.delete(pageCache.keys().next().value!);
+      pageCache.set(cacheKey, { body, etag });
+      c.header('etag', etag);
+      return body;
+    };
     const view = batchView(store, batch, clock.now());
     const links = () => batchLinks(config.publicUrl, path, view);
     c.header('link', `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`);
@@ -210,7 +242,8 @@ export function batchRoutes(deps: AppDeps) {
       c.header('access-control-allow-origin', '*');
       deps.metrics?.pageViews.inc({ format: 'json' });
       if (serial) return c.json({ ...view, serial: { value: key.serial, genuine: true, issuedSeq: serial.issuedSeq, scans: serial.scans, firstScanAt: serial.firstScanAt } });
-      return c.json(view);
+      c.header('content-type', 'application/json');
+      return c.body(remember(JSON.stringify(view)));
     }
     deps.metrics?.pageViews.inc({ format: 'html' });
 
@@ -240,7 +273,8 @@ export function batchRoutes(deps: AppDeps) {
         suspect: serial.scans > (config.serialWarnScans ?? 5),
       },
     });
-    return htmlResponse(c, page, 200, lang);
+    // Only a page pinned to a checkpoint that covers all it shows is worth keeping.
+    return htmlResponse(c, cp && cp.size > last ? remember(page) : page, 200, lang);
   });
 
   // GS1 resolvers answer OPTIONS and allow cross-origin reads (GS1-Conformant Resolver Standard).
