@@ -5,15 +5,15 @@
 // turns the paddy into 5 kg bags of rice; a carrier brings them to a supermarket in Shanghai.
 // One paddy lot fails the cadmium limit and is recalled, and the rice milled from it shows the
 // recall too. All organisations, numbers and results are made up for the demonstration.
-import { randomBytes } from 'node:crypto';
 import { toBase64, toHex } from '../src/core/bytes.ts';
 import { generateKeyPair, type KeyPair } from '../src/core/ed25519.ts';
 import { batchName, encodeDigitalLinkPath, gtinCheckDigit } from '../src/core/gs1.ts';
 import { sha256 } from '../src/core/hash.ts';
-import { signStatement, type Statement, type StatementType } from '../src/core/statement.ts';
+import type { StatementType } from '../src/core/statement.ts';
 import { formatTime } from '../src/core/time.ts';
 import type { Clock } from '../src/ledger/clock.ts';
 import type { Ledger } from '../src/ledger/ledger.ts';
+import { signSubmission } from '../src/cli/client.ts';
 
 export interface DemoBatch {
   /** What the batch is in the story. */
@@ -82,18 +82,8 @@ export async function seedDemo(ledger: Ledger, clock: Clock, operatorKey: KeyPai
     formatTime(Date.parse(`${date(daysAgo)}T00:00:00.000Z`) + (hourCst - 8) * 3_600_000);
 
   const operator: Actor = { id: 'operator', key: operatorKey };
-  const submit = async (actor: Actor, type: StatementType, body: Record<string, unknown>) => {
-    const statement: Statement = {
-      v: 1,
-      type,
-      actor: actor.id,
-      pub: toBase64(actor.key.publicKey),
-      time: formatTime(clock.now()),
-      nonce: toBase64(randomBytes(16)),
-      body,
-    };
-    return (await ledger.submit(signStatement(statement, actor.key))).seq;
-  };
+  const submit = async (actor: Actor, type: StatementType, body: Record<string, unknown>) =>
+    (await ledger.submit(signSubmission(actor.id, actor.key, type, body, clock.now()))).seq;
   const register = async (id: string, role: string, name: string, en: string, accreditation?: { body: string; number: string }) => {
     const key = generateKeyPair();
     await submit(operator, 'actor.register', {

@@ -56,9 +56,14 @@ function certificateStatus(c: CertificateRow, today: string): 'valid' | 'expired
   return 'valid';
 }
 
+/** The revocation entry of a record, if it was revoked: its seq and the reason it gives. */
+function revocationOf(store: Store, revokedSeq: number | null): { seq: number; reason: string } | null {
+  return revokedSeq === null ? null : { seq: revokedSeq, reason: bodyOf(store, revokedSeq).reason as string };
+}
+
 export function certificateView(store: Store, c: CertificateRow, today: string) {
   const body = bodyOf(store, c.seq);
-  const revocation = c.revokedSeq !== null ? { seq: c.revokedSeq, reason: bodyOf(store, c.revokedSeq).reason as string } : null;
+  const revocation = revocationOf(store, c.revokedSeq);
   return {
     name: `${c.signer}/${c.id}`,
     seq: c.seq,
@@ -126,7 +131,7 @@ export function batchView(store: Store, b: BatchRow, nowMs: number) {
     .map((r) => {
       const rb = bodyOf(store, r.seq);
       seqs.add(r.seq);
-      const revocation = r.revokedSeq !== null ? { seq: r.revokedSeq, reason: bodyOf(store, r.revokedSeq).reason as string } : null;
+      const revocation = revocationOf(store, r.revokedSeq);
       if (r.revokedSeq !== null) seqs.add(r.revokedSeq);
       return {
         name: `${r.signer}/${r.id}`,
