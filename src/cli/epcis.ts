@@ -1,55 +1,94 @@
-// `lotproof epcis export` and `lotproof epcis import` (GS1 EPCIS 2.0). Import maps a whole
+// `lotproof epcis export` and `lotproof epcis import` (GS1 EPCIS 2.0, docs/epcis.md). Export
+// follows the service's pages (Link rel="next") into one EPCISDocument. Import maps a whole
 // EPCISDocument to statements, refuses it if any event cannot be mapped or signed by the actor,
 // and only then signs each statement locally and submits them in order.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { toBase64, toHex } from '../core/bytes.ts';
+import { sha256 } from '../core/hash.ts';
 import { LedgerError } from '../core/errors.ts';
 import type { Role } from '../ledger/bodies.ts';
-import { statementsFromEpcis } from '../ledger/epcis-import.ts';
-import { RemoteError } from './client.ts';
+import { statementsFromEpcis, type EpcisImport } from '../ledger/epcis-import.ts';
+import { endpoint, RemoteError } from './client.ts';
 import { UsageError, type Command } from './command.ts';
 import { createProgress } from './progress.ts';
 import { connection, CONN, noPositionals, say, serviceUrl, signer, str } from './records.ts';
 
-export const epcisCommands: Record<string, Command> = {
+/** GETs a URL; a problem answer or an unreachable service is a RemoteError. */
+async function get(url: string): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new RemoteError('unreachable', `cannot reach ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let p: { code?: string; detail?: string } = {};
+    try {
+      p = JSON.parse(text) as typeof p;
+    } catch {
+      // not a problem document
+    }
+    throw new RemoteError(p.code ?? `http_${res.status}`, p.detail ?? text.slice(0, 200), res.status);
+  }
+  return res;
+}
+
+/** The target of a `Link: <…>; rel="next"` header, resolved against the page's URL. */
+function nextLink(res: Response, url: string): string | undefined {
+  const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get('link') ?? '');
+  return m ? new URL(m[1]!, url).toString() : undefined;
+}
+
+/** A refusal or an unreachable service is exit 1 with the problem's code and detail on stderr. */
+function reportingRefusals(name: string, c: Command): Command {
+  return {
+    ...c,
+    async run(args) {
+      try {
+        return await c.run(args);
+      } catch (e) {
+        if (!(e instanceof RemoteError)) throw e;
+        process.stderr.write(`lotproof ${name}: ${e.code}: ${e.detail.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()}\n`);
+        return 1;
+      }
+    },
+  };
+}
+
+const commands: Record<string, Command> = {
   'epcis export': {
-    summary: 'write the log, one batch\'s genealogy or a time range as a GS1 EPCIS 2.0 EPCISDocument',
-    usage: 'lotproof epcis export [--url URL] [--batch 01/<gtin>/10/<lot>] [--from TIME] [--until TIME] [--out FILE]',
-    options: { url: { type: 'string' }, batch: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, out: { type: 'string' } },
+    summary: "write the log, one batch's genealogy or a time range as a GS1 EPCIS 2.0 EPCISDocument",
+    usage: 'lotproof epcis export [--url URL] [--batch 01/<gtin>/10/<lot>] [--from TIME] [--until TIME] [--limit ENTRIES_PER_REQUEST] [--out FILE]',
+    options: { url: { type: 'string' }, batch: { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, out: { type: 'string' } },
     async run({ values: v, positionals }) {
       noPositionals(positionals);
       const q = new URLSearchParams();
-      for (const k of ['batch', 'from', 'until'] as const) {
+      for (const k of ['batch', 'from', 'until', 'limit'] as const) {
         const x = str(v, k);
         if (x !== undefined) q.set(k, x);
       }
-      const url = `${serviceUrl(v)}/v1/epcis/events${q.size ? `?${q}` : ''}`;
-      let res: Response;
-      try {
-        res = await fetch(url);
-      } catch (e) {
-        throw new RemoteError('unreachable', `cannot reach ${url}: ${(e as Error).message}`);
+      let url: string | undefined = endpoint(serviceUrl(v), `/v1/epcis/events${q.size ? `?${q}` : ''}`);
+      let doc: { epcisBody: { eventList: unknown[] } } | undefined;
+      while (url !== undefined) {
+        const res = await get(url);
+        const page = (await res.json()) as { epcisBody: { eventList: unknown[] } };
+        if (doc === undefined) doc = page;
+        else doc.epcisBody.eventList.push(...page.epcisBody.eventList);
+        url = nextLink(res, url);
       }
-      const text = await res.text();
-      if (!res.ok) {
-        let p: { code?: string; detail?: string } = {};
-        try {
-          p = JSON.parse(text) as typeof p;
-        } catch {
-          // not a problem document
-        }
-        throw new RemoteError(p.code ?? `http_${res.status}`, p.detail ?? text.slice(0, 200), res.status);
-      }
+      const text = `${JSON.stringify(doc, null, 2)}\n`;
       const out = str(v, 'out');
-      if (out === undefined) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      if (out === undefined) process.stdout.write(text);
       else {
         writeFileSync(out, text);
-        say(`${(JSON.parse(text) as { epcisBody: { eventList: unknown[] } }).epcisBody.eventList.length} events written to ${out}`);
+        say(`${doc!.epcisBody.eventList.length} events written to ${out}`);
       }
       return 0;
     },
   },
   'epcis import': {
-    summary: 'sign and submit, as one actor, the statements an EPCIS 2.0 document describes (all or nothing is checked first)',
+    summary: 'sign and submit, as one actor, the statements an EPCIS 2.0 document describes (the whole document is checked first)',
     usage: `lotproof epcis import FILE ${CONN} [--quiet]`,
     options: { ...connection, quiet: { type: 'boolean' } },
     async run({ values: v, positionals }) {
@@ -61,19 +100,18 @@ export const epcisCommands: Record<string, Command> = {
         throw new UsageError(`${positionals[0]} is not a readable JSON file: ${(e as Error).message.split('\n')[0]}`);
       }
       const s = signer(v);
-      const actorUrl = `${serviceUrl(v)}/v1/actors/${s.actor}`;
-      let role: Role;
+      let actor: { role: Role; pub: string | null; revoked?: boolean };
       try {
-        const res = await fetch(actorUrl);
-        if (res.status === 404) throw new RemoteError('unknown_actor', `${s.actor} is not registered in that log`, 404);
-        role = ((await res.json()) as { role: Role }).role;
+        actor = (await (await get(endpoint(serviceUrl(v), `/v1/actors/${s.actor}`))).json()) as typeof actor;
       } catch (e) {
-        if (e instanceof RemoteError) throw e;
-        throw new RemoteError('unreachable', `cannot reach ${actorUrl}: ${(e as Error).message}`);
+        if (e instanceof RemoteError && e.status === 404) throw new RemoteError('unknown_actor', `${s.actor} is not registered in that log`, 404);
+        throw e;
       }
-      let statements;
+      if (actor.revoked === true || actor.pub === null) throw new RemoteError('actor_revoked', `${s.actor} is revoked in that log; nothing was submitted`);
+      if (actor.pub !== toBase64(s.key.publicKey)) throw new RemoteError('wrong_key', `the key in ${str(v, 'key')} is not ${s.actor}'s active key in that log; nothing was submitted`);
+      let mapped: EpcisImport;
       try {
-        statements = statementsFromEpcis(doc, s.actor, role);
+        mapped = statementsFromEpcis(doc, s.actor, actor.role);
       } catch (e) {
         if (e instanceof LedgerError) {
           process.stderr.write(`lotproof epcis import: nothing was submitted:\n${e.message}\n`);
@@ -81,15 +119,30 @@ export const epcisCommands: Record<string, Command> = {
         }
         throw e;
       }
-      const progress = createProgress({ total: statements.length, label: 'epcis import', mode: v.quiet === true ? 'off' : 'auto' });
+      const { statements, skipped } = mapped;
+      // Documents the statements name must be stored before them: copied from where the export
+      // serves them, checked against their SHA-256, all fetched before anything is written.
+      const uploads: { bytes: Uint8Array; mediaType: string }[] = [];
       for (const st of statements) {
+        const d = st.body.document as { sha256?: string; mediaType?: string } | undefined;
+        if (typeof d?.sha256 !== 'string') continue;
+        const have = await fetch(endpoint(serviceUrl(v), `/v1/documents/${d.sha256}`), { method: 'HEAD' }).catch(() => undefined);
+        if (have?.ok) continue;
+        if (st.documentUrl === undefined) throw new RemoteError('unknown_document', `event ${st.event} names document ${d.sha256}, which that log does not store and the event does not locate; nothing was submitted`);
+        const bytes = new Uint8Array(await (await get(st.documentUrl)).arrayBuffer());
+        if (toHex(sha256(bytes)) !== d.sha256) throw new RemoteError('document_mismatch', `${st.documentUrl} is not document ${d.sha256}; nothing was submitted`);
+        uploads.push({ bytes, mediaType: d.mediaType ?? 'application/octet-stream' });
+      }
+      for (const u of uploads) await s.client.putDocument(u.bytes, u.mediaType);
+      const progress = createProgress({ total: statements.length, label: 'epcis import', mode: v.quiet === true ? 'off' : 'auto' });
+      for (const [i, st] of statements.entries()) {
         try {
           await s.client.submit(st.type, st.body);
         } catch (e) {
           progress.tick(false);
           progress.done();
           if (e instanceof RemoteError) {
-            process.stderr.write(`lotproof epcis import: event ${st.event} (${st.type}) refused: ${e.code}: ${e.detail}; ${statements.indexOf(st)} earlier statements were logged\n`);
+            process.stderr.write(`lotproof epcis import: event ${st.event} (${st.type}) refused: ${e.code}: ${e.detail}; ${i} earlier statements were logged\n`);
             return 1;
           }
           throw e;
@@ -97,8 +150,12 @@ export const epcisCommands: Record<string, Command> = {
         progress.tick(true);
       }
       progress.done();
-      say(`${statements.length} statements from ${positionals[0]} logged as ${s.actor}`);
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      const left = skipped.length > 0 ? `; ${plural(skipped.length, 'event')} left to the other parties that sign them` : '';
+      say(`${plural(statements.length, 'statement')} from ${positionals[0]} logged as ${s.actor}${left}`);
       return 0;
     },
   },
 };
+
+export const epcisCommands: Record<string, Command> = Object.fromEntries(Object.entries(commands).map(([name, c]) => [name, reportingRefusals(name, c)]));

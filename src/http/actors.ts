@@ -1,5 +1,6 @@
-// GET /v1/actors/{id}: an actor's public record (role, name, active key, accreditation,
-// revocation), as the log's entries establish it. Clients use it to check what they may sign.
+// GET /v1/actors/{id}: an actor's public record (role, name, active key or null once revoked,
+// accreditation, revocation), as the log's entries establish it. Clients use it to check what
+// they may sign, and with which key.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { LedgerError } from '../core/errors.ts';
@@ -22,6 +23,7 @@ export function actorRoutes({ ledger }: AppDeps) {
       role: a.role,
       name: a.name,
       pub: a.pub,
+      revoked: a.revokedSeq !== null,
       registeredSeq: a.registeredSeq,
       revokedSeq: a.revokedSeq,
       ...(reg?.accreditation ? { accreditation: reg.accreditation } : {}),

@@ -79,6 +79,6 @@ export const epcisQuery = z.object({
   batch: z.string().max(100).optional().describe("01/<gtin>/10/<lot>: only this batch's genealogy (upstream and downstream)"),
   from: rfc3339.optional().describe('only entries logged at or after this time'),
   until: rfc3339.optional().describe('only entries logged before this time'),
-  start: uintString.optional().describe('first entry to look at (default 0)'),
-  limit: uintString.refine((n) => n >= 1 && n <= 100_000, 'limit must be between 1 and 100000').optional().describe('entries to look at (default 10000)'),
+  start: uintString.optional().describe('first entry to look at (default 0); the Link rel="next" header of a full page gives the next one'),
+  limit: uintString.refine((n) => n >= 1 && n <= 10_000, 'limit must be between 1 and 10000').optional().describe('at most this many entries per page (default 1000)'),
 });
