@@ -1,21 +1,31 @@
-// Load generator: a registered producer posts N distinct signed batch.create submissions over
-// C keep-alive connections to a running lotproof, each acknowledged only when durable. Prints
-// JSON: throughput, latency percentiles, and the time from acknowledgement to checkpoint.
-// Usage: node --import tsx scripts/bench/append-http.ts --url URL --operator-key FILE [--n 20000] [--c 64]
-import { request, Agent } from 'node:http';
+// Load generator for appends: a producer, registered by the operator, posts N distinct signed
+// batch.create submissions over C keep-alive connections to a running lotproof, each one
+// acknowledged only when durable. Signing happens before the clock starts (node:crypto). With
+// --wrk the posting is done by wrk (./wrk.ts) instead of this process's own HTTP client.
+// Prints one JSON line: throughput, latency percentiles, and per entry the time from its
+// acknowledgement to the signing of a checkpoint that covers it (./checkpoints.ts).
+// With --bare the target is scripts/bench/bare-server.ts: nothing is registered or checkpointed.
+// Usage: node --import tsx scripts/bench/append-http.ts --url URL (--operator-key FILE | --bare) [--n 20000] [--c 64] [--wrk]
+import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { toBase64 } from '../../src/core/bytes.ts';
-import { generateKeyPair, type KeyPair } from '../../src/core/ed25519.ts';
-import { gtinCheckDigit } from '../../src/core/gs1.ts';
-import type { StatementType } from '../../src/core/statement.ts';
-import { signSubmission } from '../../src/cli/client.ts';
 import { readKeyFile } from '../../src/cli/keyfile.ts';
+import { checkpointsCovering, delaysToCheckpoint, loggedAtDelays, percentile } from './checkpoints.ts';
+import { batchCreates, registration, signer } from './sign.ts';
+import { wrkAppend, type AppendResult } from './wrk.ts';
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, 'operator-key': { type: 'string' }, n: { type: 'string', default: '20000' }, c: { type: 'string', default: '64' } },
+  options: {
+    url: { type: 'string' },
+    'operator-key': { type: 'string' },
+    n: { type: 'string', default: '20000' },
+    c: { type: 'string', default: '64' },
+    wrk: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
+  },
 });
 const url = new URL(values.url ?? 'http://127.0.0.1:8080');
+const base = url.origin;
 const N = Number(values.n);
 const C = Number(values.c);
 const agent = new Agent({ keepAlive: true, maxSockets: C });
@@ -36,78 +46,83 @@ function post(body: string): Promise<{ status: number; text: string }> {
   });
 }
 
-function sign(key: KeyPair, actor: string, type: StatementType, body: Record<string, unknown>): string {
-  return JSON.stringify(signSubmission(actor, key, type, body, Date.now()));
+const wallMs = () => performance.timeOrigin + performance.now();
+
+async function nodeAppend(bodies: string[]): Promise<AppendResult> {
+  const lat: number[] = [];
+  const acks: { seq: number; atMs: number }[] = [];
+  let next = 0;
+  let failed = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const s = performance.now();
+        const r = await post(body);
+        const e = performance.now();
+        lat.push(e - s);
+        if (r.status !== 201) failed++;
+        else acks.push({ seq: (JSON.parse(r.text) as { seq: number }).seq, atMs: wallMs() });
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  lat.sort((a, b) => a - b);
+  return { generator: 'node', entries: acks.length, failed, entriesPerSecond: Math.round(acks.length / elapsed), p50ms: percentile(lat, 50), p99ms: percentile(lat, 99), maxMs: lat.at(-1) ?? NaN, acks };
 }
 
-const operator = readKeyFile(values['operator-key']!);
-const producer = generateKeyPair();
-const id = `bench-${randomBytes(4).toString('hex')}`;
-
-const base = `95${randomBytes(5).readUIntBE(0, 5).toString().padStart(11, '0').slice(0, 11)}`;
-const gtin = `${base}${gtinCheckDigit(base)}`;
-const bodies: string[] = [];
+const operator = values.bare ? signer('operator') : signer('operator', readKeyFile(values['operator-key']!));
+const [producer, reg] = registration(operator, `bench-${randomBytes(4).toString('hex')}`, 'producer');
 const t0 = performance.now();
-for (let i = 0; i < N; i++) {
-  bodies.push(
-    sign(producer, id, 'batch.create', {
-      gtin,
-      lot: `L${i}`,
-      product: { name: 'Bench rice', category: 'grain' },
-      producedOn: '2026-11-01',
-      quantity: { amount: 100, uom: 'KGM' },
-      origin: { country: 'CN' },
+const bodies = batchCreates(producer, N).map((s) => JSON.stringify(s));
+const signMs = performance.now() - t0;
+// Registered only now: a keep-alive socket left idle while signing would be closed by the server.
+const r = await post(JSON.stringify(reg));
+if (r.status !== 201) throw new Error(`register: ${r.status} ${r.text}`);
+const fromSize = (JSON.parse(r.text) as { seq: number }).seq;
+
+/** The sequencer's group-commit histogram from /metrics: transactions (one fsync each) and statements. */
+async function groups(): Promise<{ commits: number; statements: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const num = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { commits: num('lotproof_sequencer_group_size_count'), statements: num('lotproof_sequencer_group_size_sum') };
+}
+const before = values.bare ? undefined : await groups();
+const run = values.wrk ? await wrkAppend(base, bodies, C) : await nodeAppend(bodies);
+const after = values.bare ? undefined : await groups();
+agent.destroy();
+if (run.acks.length === 0) throw new Error(`no entry was acknowledged (${run.failed} failed)`);
+const round = (x: number) => Math.round(x * 100) / 100;
+const out = {
+  generator: run.generator,
+  n: N,
+  connections: C,
+  entries: run.entries,
+  failed: run.failed,
+  entriesPerSecond: run.entriesPerSecond,
+  p50ms: round(run.p50ms),
+  p99ms: round(run.p99ms),
+  maxMs: round(run.maxMs),
+  clientSignMs: Math.round(signMs),
+};
+if (values.bare) {
+  console.log(JSON.stringify(out));
+} else {
+  const seqs = run.acks.map((a) => a.seq);
+  const minSeq = Math.min(...seqs);
+  const maxSeq = Math.max(...seqs);
+  const cps = await checkpointsCovering(base, maxSeq, fromSize);
+  const fromAck = delaysToCheckpoint(run.acks, cps);
+  const fromLogged = await loggedAtDelays(base, minSeq, maxSeq + 1, cps);
+  console.log(
+    JSON.stringify({
+      ...out,
+      ackToCheckpoint: { p50ms: fromAck.p50ms, p99ms: fromAck.p99ms, maxMs: fromAck.maxMs, entries: fromAck.count },
+      loggedAtToCheckpoint: { p50ms: fromLogged.p50ms, p99ms: fromLogged.p99ms, maxMs: fromLogged.maxMs },
+      checkpoints: cps.filter((c) => c.size > minSeq).length,
+      groupCommits: after!.commits - before!.commits,
+      meanGroup: Math.round(((after!.statements - before!.statements) / (after!.commits - before!.commits)) * 10) / 10,
     }),
   );
 }
-const signMs = performance.now() - t0;
-// Registered only now: a keep-alive socket left idle while signing would be closed by the server.
-const reg = await post(sign(operator, 'operator', 'actor.register', { id, role: 'producer', name: 'Bench producer', pub: toBase64(producer.publicKey) }));
-if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`);
-
-const lat: number[] = [];
-let next = 0;
-let failed = 0;
-const ackAt: { seq: number; at: number }[] = [];
-const start = performance.now();
-await Promise.all(
-  Array.from({ length: C }, async () => {
-    while (next < N) {
-      const body = bodies[next++]!;
-      const s = performance.now();
-      const r = await post(body);
-      const e = performance.now();
-      lat.push(e - s);
-      if (r.status !== 201) failed++;
-      else ackAt.push({ seq: (JSON.parse(r.text) as { seq: number }).seq, at: e });
-    }
-  }),
-);
-const elapsed = performance.now() - start;
-lat.sort((a, b) => a - b);
-const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!;
-
-// Time to checkpoint: poll the checkpoint until it covers the last acknowledged entry.
-const maxSeq = Math.max(...ackAt.map((a) => a.seq));
-let covered = 0;
-const cpDeadline = performance.now() + 10_000;
-while (performance.now() < cpDeadline) {
-  const res = await fetch(new URL('/log/checkpoint', url));
-  covered = Number((await res.text()).split('\n')[1]);
-  if (covered > maxSeq) break;
-  await new Promise((r) => setTimeout(r, 20));
-}
-const lastAck = Math.max(...ackAt.map((a) => a.at));
-console.log(
-  JSON.stringify({
-    n: N,
-    connections: C,
-    failed,
-    entriesPerSecond: Math.round((N - failed) / (elapsed / 1000)),
-    p50ms: +pct(50).toFixed(1),
-    p99ms: +pct(99).toFixed(1),
-    lastAckToCheckpointMs: covered > maxSeq ? Math.round(performance.now() - lastAck) : null,
-    clientSignMs: Math.round(signMs),
-  }),
-);
-agent.destroy();

@@ -35,6 +35,20 @@ export class AuditFailure extends LedgerError {
   }
 }
 
+/**
+ * What a caller verified about one leaf before handing it to LogVerifier.push (the CLI does it
+ * on worker threads, src/cli/audit-pool.ts): that the leaf bytes are the JCS (RFC 8785) form of
+ * their JSON, that its statement's signature verifies under the statement's `pub`, and the two
+ * hashes below. The order-dependent checks (seq, prev chain, time order, role replay, the root)
+ * and the comparison with the log's hash tile are always push's own.
+ */
+export interface CheckedLeaf {
+  /** The RFC 6962 leaf hash, SHA-256(0x00 || leaf). */
+  readonly leafHash: Uint8Array;
+  /** SHA-256 of the leaf bytes: what the next entry's prev names. */
+  readonly entryHash: Uint8Array;
+}
+
 /** The log's identity as an auditor pins it: the origin and the Ed25519 checkpoint key. */
 export interface LogIdentity {
   readonly origin: string;
@@ -237,10 +251,11 @@ export class LogVerifier {
   /**
    * Verifies the next leaf, at index `size`. `leafHash`, when the log served one (its level-0
    * hash tile), must be the leaf's RFC 6962 hash: a log that serves one entry to readers and
-   * commits to another in its tree is caught at that entry. `signatureVerified`, when given, is
-   * the outcome of verifying this leaf's statement signature elsewhere.
+   * commits to another in its tree is caught at that entry. `checked`, when given, is what a
+   * caller already verified about this leaf elsewhere (see CheckedLeaf); only the rest is done
+   * here. A leaf without it is checked in full.
    */
-  push(leaf: Uint8Array, leafHash?: Uint8Array, signatureVerified?: boolean): void {
+  push(leaf: Uint8Array, leafHash?: Uint8Array, checked?: CheckedLeaf): void {
     if (this.#failed) throw new InvariantError('the verifier already found a problem');
     const i = this.size;
     const fail: (code: string, reason: string) => never = (code, reason) => this.#fail(code, i, reason);
@@ -252,13 +267,15 @@ export class LogVerifier {
     } catch {
       fail('leaf_not_json', 'the leaf is not UTF-8 JSON');
     }
-    let canonical: Uint8Array | undefined;
-    try {
-      canonical = canonicalBytes(entry);
-    } catch {
-      canonical = undefined;
+    if (!checked) {
+      let canonical: Uint8Array | undefined;
+      try {
+        canonical = canonicalBytes(entry);
+      } catch {
+        canonical = undefined;
+      }
+      if (!canonical || !equalBytes(canonical, leaf)) fail('leaf_not_canonical', 'the leaf bytes are not the JCS (RFC 8785) form of the entry');
     }
-    if (!canonical || !equalBytes(canonical, leaf)) fail('leaf_not_canonical', 'the leaf bytes are not the JCS (RFC 8785) form of the entry');
     if (!isPlainObject(entry)) return fail('invalid_entry', 'the entry is not a JSON object');
     const keys = Object.keys(entry).sort();
     if (keys.length !== ENTRY_KEYS.length || keys.some((k, n) => k !== ENTRY_KEYS[n])) {
@@ -279,7 +296,8 @@ export class LogVerifier {
       fail('invalid_statement', `statement.${issue.path.join('.')}: ${issue.message}`);
     }
     const st = entry.statement as Statement;
-    if (typeof entry.sig !== 'string' || fromBase64(entry.sig)?.length !== 64) fail('invalid_entry', 'sig is not base64 of 64 bytes');
+    // A checked leaf's signature verified, so its sig is already known to be base64 of 64 bytes.
+    if (!checked && (typeof entry.sig !== 'string' || fromBase64(entry.sig)?.length !== 64)) fail('invalid_entry', 'sig is not base64 of 64 bytes');
     try {
       checkBody(st.type, st.body);
     } catch (e) {
@@ -287,18 +305,19 @@ export class LogVerifier {
     }
     // A caller may verify signatures ahead, in parallel (the CLI does, on worker threads with
     // OpenSSL); otherwise they are verified here with noble.
-    if (!(signatureVerified ?? verifySubmission({ statement: st, sig: entry.sig } as Submission))) {
+    if (!checked && !verifySubmission({ statement: st, sig: entry.sig } as Submission)) {
       fail('bad_signature', `the statement signature does not verify under its pub (${st.actor}, ${st.type})`);
     }
     this.#replayRoles(i, st, fail);
 
-    if (leafHash !== undefined && !equalBytes(leafHash, hashLeaf(leaf))) {
+    const hash = checked?.leafHash ?? hashLeaf(leaf);
+    if (leafHash !== undefined && !equalBytes(leafHash, hash)) {
       fail('leaf_hash_mismatch', "the leaf served does not hash to the leaf hash in the log's hash tile: the log serves an entry its tree does not commit to");
     }
 
-    this.#prevHash = toBase64(entryHash(leaf));
+    this.#prevHash = toBase64(checked?.entryHash ?? entryHash(leaf));
     this.#lastLoggedMs = loggedMs;
-    this.#frontier.append(hashLeaf(leaf));
+    this.#frontier.append(hash);
     this.#afterAppend();
   }
 

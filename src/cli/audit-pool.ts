@@ -1,0 +1,199 @@
+// The auditor's stateless per-leaf checks on worker threads: whether each leaf is the JCS
+// (RFC 8785) form of its JSON, its RFC 6962 leaf hash and SHA-256 (node:crypto), whether that
+// leaf hash is the one in the log's hash tile, and its statement's Ed25519 signature (RFC 8032,
+// OpenSSL through node:crypto, cross-tested with noble in test/core/ed25519.test.ts). The
+// order-dependent checks (seq, prev chain, time order, role replay, the root) stay with the
+// LogVerifier on the caller's thread. A leaf the workers do not pass is not judged here: the
+// verifier re-checks it in full and reports it exactly as it would have without them.
+import { Worker } from 'node:worker_threads';
+import type { CheckedLeaf } from '../ledger/audit.ts';
+
+export interface TileChecks {
+  /** What passed every check, per leaf; undefined where anything did not. */
+  checked: (CheckedLeaf | undefined)[];
+  /** Gives the tile's buffer back to the pool; `checked` must not be read afterwards. */
+  release(): void;
+}
+
+export interface LeafCheckPool {
+  /** Checks a tile's leaves against its hash tile (`hashes[k]` for leaf k, where served). */
+  check(leaves: Uint8Array[], hashes: Uint8Array[]): Promise<TileChecks>;
+  close(): Promise<void>;
+}
+
+// Plain JavaScript, so that it runs without a TypeScript loader (a loader per worker would cost
+// about 50 MB and half a second each). It loads the same `canonicalize` package as
+// src/core/jcs.ts and mirrors that module's input checks (well-formed strings, at most 64
+// nested containers; JSON.parse yields only plain objects and finite numbers).
+// A tile travels in one buffer that goes to a worker and comes back (transferred both ways, so
+// that neither thread allocates per tile and memory stays flat): n*32 bytes of tile hashes, n
+// bytes saying which were served, n bytes the worker sets to 1 for each leaf that passed, n*64
+// bytes where it writes each passed leaf's hash and SHA-256, then [u32 length][leaf] records.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash, createPublicKey, verify } = require('node:crypto');
+const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const CONTEXT = Buffer.from('lotproof/statement/v1\\n');
+const KEY = Buffer.from(',"statement":');
+const TAIL = Buffer.from(',"v":1}');
+const ZERO = Buffer.alloc(1);
+const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MAX_DEPTH = 64;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const keys = new Map();
+let canonicalize;
+const ready = import(workerData.canonicalize).then((m) => { canonicalize = m.default; });
+
+function canonicalizable(v, depth) {
+  if (typeof v === 'string') return v.isWellFormed();
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (!canonicalizable(x, depth + 1)) return false;
+    return true;
+  }
+  for (const k of Object.keys(v)) if (!k.isWellFormed() || !canonicalizable(v[k], depth + 1)) return false;
+  return true;
+}
+
+function base64(s, length) {
+  if (typeof s !== 'string' || !B64.test(s)) return undefined;
+  const b = Buffer.from(s, 'base64');
+  return b.length === length && b.toString('base64') === s ? b : undefined;
+}
+
+function publicKey(s) {
+  let k = keys.get(s);
+  if (k === undefined) {
+    const pub = base64(s, 32);
+    try {
+      k = pub ? createPublicKey({ key: Buffer.concat([SPKI, pub]), format: 'der', type: 'spki' }) : null;
+    } catch {
+      k = null;
+    }
+    if (keys.size >= 10000) keys.clear();
+    keys.set(s, k);
+  }
+  return k;
+}
+
+function check(leaf, tileHash, out, o) {
+  let entry;
+  try {
+    const text = decoder.decode(leaf);
+    entry = JSON.parse(text);
+    if (!canonicalizable(entry, 0) || canonicalize(entry) !== text) return 0;
+  } catch {
+    return 0;
+  }
+  const leafHash = createHash('sha256').update(ZERO).update(leaf).digest();
+  if (tileHash && !leafHash.equals(tileHash)) return 0;
+  const st = entry && entry.statement;
+  if (typeof st !== 'object' || st === null) return 0;
+  const key = publicKey(st.pub);
+  const sig = base64(entry.sig, 64);
+  if (!key || !sig) return 0;
+  // The leaf is canonical, so its statement member's value is JCS(statement) byte for byte.
+  // In an entry with the fields SPEC §2 names, every value before it is a string or a number,
+  // which cannot hold the key pattern; in any other entry the verifier fails before it would
+  // rely on this signature.
+  const i = leaf.indexOf(KEY);
+  if (i < 0 || leaf.length < TAIL.length || !leaf.subarray(leaf.length - TAIL.length).equals(TAIL)) return 0;
+  const message = Buffer.concat([CONTEXT, leaf.subarray(i + KEY.length, leaf.length - TAIL.length)]);
+  try {
+    if (!verify(null, message, key, sig)) return 0;
+  } catch {
+    return 0;
+  }
+  leafHash.copy(out, o);
+  createHash('sha256').update(leaf).digest().copy(out, o + 32);
+  return 1;
+}
+
+parentPort.on('message', async ({ id, n, buf }) => {
+  await ready;
+  const b = Buffer.from(buf);
+  const has = n * 32;
+  const ok = has + n;
+  const out = ok + n;
+  let o = out + n * 64;
+  for (let k = 0; k < n; k++) {
+    const len = b.readUInt32BE(o);
+    const leaf = b.subarray(o + 4, o + 4 + len);
+    o += 4 + len;
+    b[ok + k] = check(leaf, b[has + k] ? b.subarray(k * 32, k * 32 + 32) : undefined, b, out + k * 64);
+  }
+  parentPort.postMessage({ id, buf }, [buf]);
+});
+`;
+
+/** A pool of `size` worker threads (size ≥ 1); each tile goes to the one with the least queued. */
+export function createLeafCheckPool(size: number): LeafCheckPool {
+  const canonicalizeUrl = import.meta.resolve('canonicalize');
+  const pending = new Map<number, { resolve: (r: TileChecks) => void; reject: (e: Error) => void; worker: number; n: number }>();
+  const load = new Array<number>(size).fill(0);
+  const free: ArrayBuffer[] = [];
+  let nextId = 0;
+  const workers = Array.from({ length: size }, (_, w) => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { canonicalize: canonicalizeUrl } });
+    worker.unref();
+    worker.on('message', ({ id, buf }: { id: number; buf: ArrayBuffer }) => {
+      const p = pending.get(id);
+      if (!p) return;
+      pending.delete(id);
+      load[w]!--;
+      const { n } = p;
+      const b = new Uint8Array(buf);
+      const ok = n * 33;
+      const out = ok + n;
+      const checked = Array.from({ length: n }, (_, k) =>
+        b[ok + k] === 1 ? { leafHash: b.subarray(out + k * 64, out + k * 64 + 32), entryHash: b.subarray(out + k * 64 + 32, out + k * 64 + 64) } : undefined,
+      );
+      p.resolve({ checked, release: () => void (free.length < 64 && free.push(buf)) });
+    });
+    worker.on('error', (e) => {
+      for (const [id, p] of pending) {
+        if (p.worker !== w) continue;
+        pending.delete(id);
+        p.reject(e);
+      }
+    });
+    return worker;
+  });
+
+  return {
+    check(leaves, hashes) {
+      const n = leaves.length;
+      let total = n * (32 + 1 + 1 + 64);
+      for (const l of leaves) total += 4 + l.length;
+      let buf = free.pop();
+      if (!buf || buf.byteLength < total) buf = new ArrayBuffer(Math.max(total, 256 * 1024));
+      const bytes = new Uint8Array(buf);
+      const view = new DataView(buf);
+      for (let k = 0; k < n; k++) {
+        const h = hashes[k];
+        const served = h?.length === 32;
+        if (served) bytes.set(h, k * 32);
+        bytes[n * 32 + k] = served ? 1 : 0;
+        bytes[n * 33 + k] = 0;
+      }
+      let o = n * 98;
+      for (const l of leaves) {
+        view.setUint32(o, l.length);
+        bytes.set(l, o + 4);
+        o += 4 + l.length;
+      }
+      let w = 0;
+      for (let i = 1; i < size; i++) if (load[i]! < load[w]!) w = i;
+      load[w]!++;
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, worker: w, n });
+        workers[w]!.postMessage({ id, n, buf }, [buf]);
+      });
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
