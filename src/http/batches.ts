@@ -224,7 +224,7 @@ export function batchRoutes(deps: AppDeps) {
       c.header('etag', etag);
       return body;
     };
-    const view = batchView(store, batch, clock.now());
+    const view = store.snapshot(() => batchView(store, batch, clock.now()));
     const links = () => batchLinks(config.publicUrl, path, view);
     c.header('link', `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`);
 
@@ -249,7 +249,7 @@ export function batchRoutes(deps: AppDeps) {
 
     // The page is pinned to a checkpoint that covers every entry it shows; a fresh entry is
     // covered within the checkpoint interval, so wait that long rather than show it unproven.
-    const entries = pageEntries(store, view, serial?.issuedSeq);
+    const entries = store.snapshot(() => pageEntries(store, view, serial?.issuedSeq));
     const last = entries.at(-1)?.seq ?? 0;
     const cp = await checkpointCovering(deps, last, 5_000);
     const assets = await pageAssets();
@@ -291,7 +291,7 @@ export function batchRoutes(deps: AppDeps) {
   app.get('/v1/trace/01/*', (c) => {
     const key = parseDigitalLinkPath(new URL(c.req.url).pathname.slice('/v1/trace'.length));
     const { depth = 1000 } = parseParams(traceQuery, c.req.query());
-    return c.json(genealogyView(store, findBatch(store, key.gtin, key.lot), depth));
+    return c.json(store.snapshot(() => genealogyView(store, findBatch(store, key.gtin, key.lot), depth)));
   });
 
   app.get('/.well-known/gs1resolver', (c) => {

@@ -64,7 +64,7 @@ export function logRoutes({ ledger }: AppDeps) {
     const size = q.size ?? latest().size;
     if (size > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${size}`);
     if (index >= size) throw new LedgerError('proof_out_of_range', `index ${index} is not below size ${size}`);
-    const hashes = inclusionProof(index, size, ledger.integrator.read).map(toBase64);
+    const hashes = store.snapshot(() => inclusionProof(index, size, ledger.integrator.read)).map(toBase64);
     return c.json({ index, size, hashes });
   });
 
@@ -74,7 +74,7 @@ export function logRoutes({ ledger }: AppDeps) {
     const newSize = q.new ?? latest().size;
     if (newSize > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${newSize}`);
     if (oldSize > newSize) throw new LedgerError('proof_out_of_range', `old ${oldSize} is larger than new ${newSize}`);
-    const hashes = consistencyProof(oldSize, newSize, ledger.integrator.read).map(toBase64);
+    const hashes = store.snapshot(() => consistencyProof(oldSize, newSize, ledger.integrator.read)).map(toBase64);
     return c.json({ old: oldSize, new: newSize, hashes });
   });
 
@@ -84,7 +84,7 @@ export function logRoutes({ ledger }: AppDeps) {
     if (seq >= cp.size) {
       throw new LedgerError('not_found', `entry ${seq} is not yet covered by a signed checkpoint (size ${cp.size}); retry in a second`);
     }
-    const proof = inclusionProof(seq, cp.size, ledger.integrator.read);
+    const proof = store.snapshot(() => inclusionProof(seq, cp.size, ledger.integrator.read));
     c.header('content-type', 'text/plain; charset=utf-8');
     return c.body(formatReceipt({ index: seq, proof, checkpointNote: cp.note }));
   });
@@ -101,7 +101,7 @@ export function logRoutes({ ledger }: AppDeps) {
       const start = coord.index * TILE_WIDTH;
       bytes = encodeEntryBundle(store.leaves(start, start + coord.width));
     } else {
-      bytes = readTileHashes(coord.level, coord.index, coord.width, ledger.integrator.read);
+      bytes = store.snapshot(() => readTileHashes(coord.level, coord.index, coord.width, ledger.integrator.read));
     }
     // Full tiles never change; partial tiles are fixed too (a prefix of the future full tile).
     c.header('cache-control', IMMUTABLE);

@@ -157,6 +157,13 @@ export interface Store extends ProjectionReader {
   /** Number of entries and the SHA-256 of the last leaf (32 zero bytes when empty). */
   head(): { size: number; lastHash: Uint8Array; lastLoggedAt: string | undefined };
   write<T>(fn: (tx: LedgerTx) => T): T;
+  /**
+   * Runs fn, which only reads, as one read transaction: its queries see one snapshot, and the
+   * store locks once for all of them rather than once per query (the proof, tile and genealogy
+   * paths run tens to hundreds of queries each). fn must be synchronous. Inside `write`, fn
+   * sees what the write has done so far.
+   */
+  snapshot<T>(fn: () => T): T;
 
   entry(seq: number): EntryRow | undefined;
   /** Leaf bytes of entries [start, end), in order. */

@@ -156,6 +156,42 @@ describe('opening a store', () => {
   });
 });
 
+describe('read snapshots', () => {
+  it('see one state of the file however another connection writes meanwhile, and nest in writes', () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    cleanups.push(() => store.close());
+    store.putTreeNodes([{ level: 0, index: 0, hash: new Uint8Array(32).fill(1) }]);
+    const other = openStore(dir);
+    cleanups.push(() => other.close());
+    const seen = store.snapshot(() => {
+      const before = store.treeSize();
+      // A second writer (another process would do the same) commits in the middle of the snapshot.
+      other.putTreeNodes([{ level: 0, index: 1, hash: new Uint8Array(32).fill(2) }]);
+      return [before, store.treeSize(), store.treeNode(0, 1)];
+    });
+    expect(seen).toEqual([1, 1, undefined]);
+    // Outside a snapshot, each query sees the latest commit.
+    expect(store.treeSize()).toBe(2);
+    expect(store.sqlite.inTransaction).toBe(false);
+    // Inside a write, a snapshot reads what the write has done so far.
+    const inWrite = store.write(() => {
+      store.putTreeNodes([{ level: 0, index: 2, hash: new Uint8Array(32).fill(3) }]);
+      return store.snapshot(() => store.treeSize());
+    });
+    expect(inWrite).toBe(3);
+    // An exception in fn ends the read transaction.
+    expect(() => store.snapshot(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(store.sqlite.inTransaction).toBe(false);
+  });
+
+  it('maps the database file for reads', () => {
+    const store = openStore(tempDir());
+    cleanups.push(() => store.close());
+    expect(store.sqlite.pragma('mmap_size', { simple: true })).toBe(2 ** 30);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // Append-only triggers
 // ---------------------------------------------------------------------------------------------
