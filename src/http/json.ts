@@ -3,7 +3,8 @@
 // statement must mean the same thing to every reader.
 import { LedgerError } from '../core/errors.ts';
 import { fromUtf8 } from '../core/bytes.ts';
-import type { Env, MiddlewareHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { Context, Env, MiddlewareHandler } from 'hono';
 
 const MAX_DEPTH = 64;
 
@@ -69,12 +70,19 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   return value;
 }
 
-/** Reads a request body up to `max` bytes; throws `body_too_large` past it. */
-export async function readBody(req: Request, max: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) {
-    throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
-  }
+const tooLarge = (max: number) => new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
+
+/**
+ * Reads a request body up to `max` bytes; throws `body_too_large` past it. Under Node
+ * (@hono/node-server, which passes the IncomingMessage as c.env.incoming), it reads the Node
+ * stream itself: going through `req.body` would build a WHATWG Request, an AbortController and
+ * a web stream around it for every request, about a tenth of the append path's CPU
+ * (scripts/bench: appends).
+ */
+export async function readBody(req: Request, max: number, incoming?: IncomingMessage): Promise<Uint8Array> {
+  const declared = incoming ? incoming.headers['content-length'] : req.headers.get('content-length');
+  if (declared != null && Number(declared) > max) throw tooLarge(max);
+  if (incoming) return readIncoming(incoming, max);
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -85,7 +93,7 @@ export async function readBody(req: Request, max: number): Promise<Uint8Array> {
     n += value.length;
     if (n > max) {
       await reader.cancel();
-      throw new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
+      throw tooLarge(max);
     }
     chunks.push(value);
   }
@@ -98,6 +106,34 @@ export async function readBody(req: Request, max: number): Promise<Uint8Array> {
   return out;
 }
 
+/** The Node request under a Hono context, when @hono/node-server serves it (not under app.request()). */
+export function nodeIncoming(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const done = (fn: () => void) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      fn();
+    };
+    const onData = (chunk: Buffer) => {
+      n += chunk.length;
+      if (n <= max) return void chunks.push(chunk);
+      // The rest is drained and dropped, so the connection stays usable for the 413.
+      done(() => reject(tooLarge(max)));
+      incoming.resume();
+    };
+    const onEnd = () => done(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n)));
+    const onError = (e: Error) => done(() => reject(e));
+    const onClose = () => done(() => reject(new LedgerError('invalid_request', 'the request body was cut off')));
+    if (incoming.readableEnded) return resolve(new Uint8Array(0));
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
 /**
  * Middleware reading a JSON body strictly (content type, size limit, UTF-8, depth, duplicate
  * keys) and handing it to the handler as `c.req.valid('json')`. Its type parameter is what the
@@ -107,7 +143,7 @@ export function strictJsonBody<T>(maxBytes: number): MiddlewareHandler<Env, stri
   return async (c, next) => {
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json') throw new LedgerError('unsupported_media_type', 'send the body as application/json');
-    c.req.addValidatedData('json', parseJsonBody(await readBody(c.req.raw, maxBytes)) as object);
+    c.req.addValidatedData('json', parseJsonBody(await readBody(c.req.raw, maxBytes, nodeIncoming(c))) as object);
     await next();
   };
 }

@@ -84,3 +84,57 @@ describe('rate limits', () => {
     expect(() => l.take('client-new', 0)).not.toThrow();
   });
 });
+
+describe('request bodies over a real Node server', () => {
+  it('reads bodies from the Node stream: whole, chunked, over the limit, and keeps the connection', async () => {
+    const { serve } = await import('@hono/node-server');
+    const { request, Agent } = await import('node:http');
+    h = makeHarness();
+    const farm = await h.register('farm', 'producer');
+    const app = createApp({ ledger: h.ledger, clock: h.clock, config: { publicUrl: 'https://lotproof.test', maxBodyBytes: 4096 } });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+    });
+    const port = (server.address() as { port: number }).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    /** POSTs `parts` as separate writes; with `length`, declares that content-length. */
+    const post = (parts: string[], length?: number) =>
+      new Promise<{ status: number; body: any; socket: unknown }>((resolve, reject) => {
+        const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+        if (length !== undefined) headers['content-length'] = length;
+        const req = request({ host: '127.0.0.1', port, path: '/v1/entries', method: 'POST', agent, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text), socket: req.socket }));
+        });
+        req.on('error', reject);
+        for (const p of parts) req.write(p);
+        req.end();
+      });
+    try {
+      const sub = JSON.stringify(h.sign(farm, 'batch.create', batchBody('N1')));
+      // Whole, and in chunks without a declared length: both are read and appended.
+      const whole = await post([sub], Buffer.byteLength(sub));
+      expect(whole.status).toBe(201);
+      const sub2 = JSON.stringify(h.sign(farm, 'batch.create', batchBody('N2')));
+      const chunked = await post([sub2.slice(0, 100), sub2.slice(100, 300), sub2.slice(300)]);
+      expect(chunked.status).toBe(201);
+      expect(h.ledger.size()).toBe(4);
+      // Over the limit, declared or only seen while reading: 413, nothing written.
+      expect((await post(['{"pad":"' + 'x'.repeat(5000) + '"}'], 5010)).body.code).toBe('body_too_large');
+      const big = await post(['{"pad":"', 'x'.repeat(3000), 'x'.repeat(3000), '"}']);
+      expect([big.status, big.body.code]).toEqual([413, 'body_too_large']);
+      expect(h.ledger.size()).toBe(4);
+      // The same keep-alive connection still serves the next request.
+      const after = await post([JSON.stringify(h.sign(farm, 'batch.create', batchBody('N3')))]);
+      expect(after.status).toBe(201);
+      expect(after.socket).toBe(big.socket);
+      // A body that is not JSON is refused as before.
+      expect((await post(['{"a":'])).body.code).toBe('invalid_json');
+    } finally {
+      agent.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
