@@ -229,6 +229,31 @@ describe('fromBase64 / toBase64 (RFC 4648 §4, canonical only)', () => {
   });
 });
 
+describe('base64 without Node\'s Buffer (as bundled for the browser)', () => {
+  it('encodes, decodes and refuses exactly as with it', async () => {
+    const saved = globalThis.Buffer;
+    let web: typeof import('../../src/core/bytes.ts');
+    // The module picks its codec when it loads: load a second copy while Buffer is hidden.
+    Reflect.deleteProperty(globalThis, 'Buffer');
+    try {
+      const copy = '../../src/core/bytes.ts?without-buffer';
+      web = (await import(/* @vite-ignore */ copy)) as typeof web;
+    } finally {
+      globalThis.Buffer = saved;
+    }
+    const samples: string[] = ['', 'AA==', 'AAA=', '+/8=', '//8=', 'AQ==', 'AAE='];
+    for (let n = 0; n < 70; n++) samples.push(toBase64(new Uint8Array(n).map((_, i) => (i * 151 + n) & 0xff)));
+    for (const s of samples) {
+      expect(web.fromBase64(s), s).toEqual(fromBase64(s));
+      expect(web.toBase64(fromBase64(s)!)).toBe(s);
+    }
+    for (const s of ['-_8=', 'AA', 'A===', 'AB==', 'AAD=', ' AA==', 'AA\n==', 'AAé=']) {
+      expect(web.fromBase64(s), s).toBeUndefined();
+      expect(fromBase64(s), s).toBeUndefined();
+    }
+  });
+});
+
 describe('hex, UTF-8 and byte helpers', () => {
   it('fromHex takes lowercase, even-length hex only', () => {
     expect(fromHex('')).toEqual(new Uint8Array(0));
