@@ -40,19 +40,21 @@ export const EXIT_USAGE = 2;
 export const EXIT_UNREACHABLE = 3;
 
 /**
- * Entry bundles fetched (and checked on the worker threads) ahead of the one being verified;
- * enough to keep every worker busy. Memory: at most this many tiles.
+ * Entry bundles fetched (and checked on the worker threads) ahead of the one being verified:
+ * two per worker on a 2-core machine kept the same rate as eight (scripts/bench: audit) with
+ * less memory. Memory: at most this many tiles.
  */
-const PREFETCH_TILES = 8;
+const PREFETCH_TILES = 4;
 
 /**
  * Policy: the auditor's resident memory stays flat however long the log (issue 5: at most
  * 256 MB at 1,000,000 entries). V8 frees the buffers of tiles already verified only at a full
  * collection, which it puts off until tens of megabytes of them are dead, so the auditor asks
- * for one every GC_EVERY_TILES tiles (about 16,000 entries; a few milliseconds each). Without
- * access to the collector (a runtime that refuses the flag), it leaves V8 to its own pace.
+ * for one every GC_EVERY_TILES tiles (about 4,000 entries; a few milliseconds each, about 1% of
+ * the run). Without access to the collector (a runtime that refuses the flag), it leaves V8 to
+ * its own pace.
  */
-const GC_EVERY_TILES = 64;
+const GC_EVERY_TILES = 16;
 let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
   if (gc === undefined) {
