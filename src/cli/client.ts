@@ -10,6 +10,7 @@ import { formatTime } from '../core/time.ts';
 import { uploadMessage } from '../core/upload.ts';
 import { hc } from 'hono/client';
 import type { AppType } from '../http/app.ts';
+import type { Command } from './command.ts';
 
 /** A refusal by the service (its problem `code` and `detail`), or a failure to reach it. */
 export class RemoteError extends Error {
@@ -193,4 +194,25 @@ export function createClient(opts: ClientOptions): Client {
     },
   };
   return client;
+}
+
+/** A text from the service as one terminal line: runs of control characters become a space. */
+export function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
+/** Wraps a command so that the service's refusal (RemoteError) is one line on stderr and exit 1. */
+export function reportingRefusals(name: string, c: Command): Command {
+  return {
+    ...c,
+    async run(args) {
+      try {
+        return await c.run(args);
+      } catch (e) {
+        if (!(e instanceof RemoteError)) throw e;
+        process.stderr.write(`lotproof ${name}: ${e.code}: ${oneLine(e.detail)}\n`);
+        return 1;
+      }
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { sha256 } from '../core/hash.ts';
 import { LedgerError } from '../core/errors.ts';
 import type { Role } from '../ledger/bodies.ts';
 import { statementsFromEpcis, type EpcisImport } from '../ledger/epcis-import.ts';
-import { endpoint, RemoteError } from './client.ts';
+import { endpoint, RemoteError, reportingRefusals } from './client.ts';
 import { UsageError, type Command } from './command.ts';
 import { createProgress } from './progress.ts';
 import { connection, CONN, noPositionals, say, serviceUrl, signer, str } from './records.ts';
@@ -38,22 +38,6 @@ async function get(url: string): Promise<Response> {
 function nextLink(res: Response, url: string): string | undefined {
   const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.get('link') ?? '');
   return m ? new URL(m[1]!, url).toString() : undefined;
-}
-
-/** A refusal or an unreachable service is exit 1 with the problem's code and detail on stderr. */
-function reportingRefusals(name: string, c: Command): Command {
-  return {
-    ...c,
-    async run(args) {
-      try {
-        return await c.run(args);
-      } catch (e) {
-        if (!(e instanceof RemoteError)) throw e;
-        process.stderr.write(`lotproof ${name}: ${e.code}: ${e.detail.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()}\n`);
-        return 1;
-      }
-    },
-  };
 }
 
 const commands: Record<string, Command> = {

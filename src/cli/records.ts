@@ -10,7 +10,7 @@ import { normalizeGtin } from '../core/gs1.ts';
 import { sha256 } from '../core/hash.ts';
 import { formatTime, isDate } from '../core/time.ts';
 import { ACTOR_ID_RE, bodySchemas } from '../ledger/bodies.ts';
-import { createClient, RemoteError, type Accepted, type Client } from './client.ts';
+import { createClient, oneLine, RemoteError, reportingRefusals, type Accepted, type Client } from './client.ts';
 import { UsageError, type Command } from './command.ts';
 import { loadOrCreateKeyFile, readKeyFile } from './keyfile.ts';
 import { createProgress } from './progress.ts';
@@ -203,10 +203,6 @@ export function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function oneLine(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-}
-
 function printAccepted(v: Values, a: Accepted, extra: Record<string, string> = {}): void {
   if (v.json === true) {
     say(JSON.stringify({ ...a, ...extra }));
@@ -219,22 +215,6 @@ function printAccepted(v: Values, a: Accepted, extra: Record<string, string> = {
 async function submitAndPrint(v: Values, s: Signer, type: BodyType, body: Record<string, unknown>): Promise<number> {
   printAccepted(v, await s.client.submit(type, body));
   return 0;
-}
-
-/** Turns the service's refusal into one line on stderr and exit code 1. */
-function refusals(name: string, c: Command): Command {
-  return {
-    ...c,
-    async run(args) {
-      try {
-        return await c.run(args);
-      } catch (e) {
-        if (!(e instanceof RemoteError)) throw e;
-        process.stderr.write(`lotproof ${name}: ${e.code}: ${oneLine(e.detail)}\n`);
-        return 1;
-      }
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1026,5 +1006,5 @@ const commands: Record<string, Command> = {
 };
 
 export const recordCommands: Record<string, Command> = Object.fromEntries(
-  Object.entries(commands).map(([name, c]) => [name, refusals(name, c)]),
+  Object.entries(commands).map(([name, c]) => [name, reportingRefusals(name, c)]),
 );
