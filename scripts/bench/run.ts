@@ -531,7 +531,7 @@ async function main(): Promise<void> {
       { id: 'read.trace', what: 'genealogy trace over HTTP (100 hops up), under load', spec: { mode: 'path', path: `/v1/trace/${ds.chainEnd}`, accept: 'application/json' }, rate: NaN, p99: NaN, note: 'no target of its own; see the trace figures below' },
     ];
     for (const r of reads) {
-      await read(base, r.spec, Math.min(1, LOAD_SECONDS)); // warm-up
+      await read(base, r.spec, Math.min(3, LOAD_SECONDS)); // warm-up: JIT, caches, connections; not counted
       const rs: ReadResult[] = [];
       for (let i = 0; i < RUNS; i++) rs.push(await read(base, r.spec, LOAD_SECONDS));
       const errors = rs.reduce((a, x) => a + x.errors, 0);
