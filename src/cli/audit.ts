@@ -50,11 +50,11 @@ const PREFETCH_TILES = 4;
  * Policy: the auditor's resident memory stays flat however long the log (issue 5: at most
  * 256 MB at 1,000,000 entries). V8 frees the buffers of tiles already verified only at a full
  * collection, which it puts off until tens of megabytes of them are dead, so the auditor asks
- * for one every GC_EVERY_TILES tiles (about 4,000 entries; a few milliseconds each, about 1% of
+ * for one every GC_EVERY_TILES tiles (about 8,000 entries; tens of milliseconds each, a few % of
  * the run). Without access to the collector (a runtime that refuses the flag), it leaves V8 to
  * its own pace.
  */
-const GC_EVERY_TILES = 16;
+const GC_EVERY_TILES = 32;
 let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
   if (gc === undefined) {
