@@ -5,14 +5,14 @@
 // Usage: node --import tsx scripts/bench/bare-server.ts PORT
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { nodeIncoming, readBody } from '../../src/http/json.ts';
+import { readBody } from '../../src/http/json.ts';
 
 const port = Number(process.argv[2] ?? 18081);
 const KB = 'x'.repeat(1000);
 let n = 0;
 const app = new Hono();
 app.post('/v1/entries', async (c) => {
-  await readBody(c.req.raw, 64 * 1024, nodeIncoming(c));
+  await readBody(c, 64 * 1024);
   n++;
   return c.json({ seq: n, hash: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', loggedAt: new Date().toISOString() }, 201);
 });

@@ -5,7 +5,7 @@ import { toHex } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { sha256 } from '../core/hash.ts';
 import type { AppDeps } from './app.ts';
-import { nodeIncoming, readBody, storageWrite } from './json.ts';
+import { readBody, storageWrite } from './json.ts';
 import { authenticateActor } from './auth.ts';
 import { parseParams, sha256Params } from './schemas.ts';
 
@@ -28,7 +28,7 @@ export function documentRoutes({ ledger, clock, config }: AppDeps) {
     if (!DOCUMENT_MEDIA_TYPES.includes(mediaType)) {
       throw new LedgerError('unsupported_media_type', `documents may be ${DOCUMENT_MEDIA_TYPES.join(', ')}`);
     }
-    const bytes = await readBody(c.req.raw, max, nodeIncoming(c));
+    const bytes = await readBody(c, max);
     if (bytes.length === 0) throw new LedgerError('invalid_request', 'the document is empty');
     const actual = toHex(sha256(bytes));
     if (actual !== hex) throw new LedgerError('document_mismatch', `the body's SHA-256 is ${actual}, not ${hex}`);

@@ -79,7 +79,9 @@ const tooLarge = (max: number) => new LedgerError('body_too_large', `the body is
  * a web stream around it for every request, about a tenth of the append path's CPU
  * (scripts/bench: appends).
  */
-export async function readBody(req: Request, max: number, incoming?: IncomingMessage): Promise<Uint8Array> {
+export async function readBody(c: Context, max: number): Promise<Uint8Array> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const req = c.req.raw;
   const declared = incoming ? incoming.headers['content-length'] : req.headers.get('content-length');
   if (declared != null && Number(declared) > max) throw tooLarge(max);
   if (incoming) return readIncoming(incoming, max);
@@ -104,11 +106,6 @@ export async function readBody(req: Request, max: number, incoming?: IncomingMes
     o += ch.length;
   }
   return out;
-}
-
-/** The Node request under a Hono context, when @hono/node-server serves it (not under app.request()). */
-export function nodeIncoming(c: Context): IncomingMessage | undefined {
-  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 }
 
 function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
@@ -143,7 +140,7 @@ export function strictJsonBody<T>(maxBytes: number): MiddlewareHandler<Env, stri
   return async (c, next) => {
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json') throw new LedgerError('unsupported_media_type', 'send the body as application/json');
-    c.req.addValidatedData('json', parseJsonBody(await readBody(c.req.raw, maxBytes, nodeIncoming(c))) as object);
+    c.req.addValidatedData('json', parseJsonBody(await readBody(c, maxBytes)) as object);
     await next();
   };
 }

@@ -9,7 +9,7 @@ import { acceptSerialUpload } from '../ledger/serials.ts';
 import { findBatch } from '../ledger/views.ts';
 import type { AppDeps } from './app.ts';
 import { authenticateActor } from './auth.ts';
-import { nodeIncoming, parseJsonBody, readBody, storageWrite } from './json.ts';
+import { parseJsonBody, readBody, storageWrite } from './json.ts';
 
 export function serialRoutes({ ledger, clock, config }: AppDeps) {
   const app = new Hono();
@@ -18,7 +18,7 @@ export function serialRoutes({ ledger, clock, config }: AppDeps) {
   app.post('/v1/serial-sets', async (c) => {
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json') throw new LedgerError('unsupported_media_type', 'send the serial set as application/json');
-    const bytes = await readBody(c.req.raw, 8 * 1024 * 1024, nodeIncoming(c));
+    const bytes = await readBody(c, 8 * 1024 * 1024);
     const actor = authenticateActor(c.req.header('authorization'), toHex(sha256(bytes)), ledger.store, clock.now(), skewMs);
     const body = parseJsonBody(bytes) as { batch?: unknown; salt?: unknown; hashes?: unknown };
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new LedgerError('invalid_request', 'the body is a JSON object {batch, salt, hashes}');
