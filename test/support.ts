@@ -45,7 +45,7 @@ export interface Harness {
   close(): void;
 }
 
-export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: VerifyPool } = {}): Harness {
+export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: VerifyPool; onFatal?: (e: Error) => void } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-test-'));
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
   const clock = new TestClock();
@@ -59,6 +59,7 @@ export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: 
     logKey,
     checkpointIntervalMs: opts.checkpointIntervalMs ?? 5,
     verifyPool: opts.verifyPool,
+    onFatal: opts.onFatal,
   });
   const app = createApp({ ledger, clock, config: { publicUrl: 'https://lotproof.test' } });
   const operator = { id: 'operator', key: operatorKey };

@@ -1,6 +1,6 @@
 // In-process appends, for comparing with a peer without HTTP in the way: lotproof's own
-// ledger.submit (as `lotproof serve` wires it: one verify worker, WAL + synchronous=FULL), and
-// hypercore 10, a signed append-only Merkle log (holepunchto/hypercore), fed the same leaf bytes.
+// ledger.submit (as `lotproof serve` wires it: one verify worker, each group commit fsync'd
+// before it is acknowledged), and hypercore 10, a signed append-only Merkle log (holepunchto/hypercore), fed the same leaf bytes.
 //
 // What each does per entry. lotproof: checks the submission's shape, body and time, verifies the
 // submitter's Ed25519 signature, applies the rules (roles, uniqueness, holdings), writes the entry

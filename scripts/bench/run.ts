@@ -297,7 +297,10 @@ async function verifyRateNodeThreads(threads: number, seconds: number): Promise<
   return rates.reduce((a, b) => a + b, 0);
 }
 
-/** Rows of ~600 bytes inserted in 500-row transactions, WAL with synchronous=FULL, as the log does. */
+/**
+ * Rows of ~600 bytes inserted in 500-row transactions, WAL with synchronous=FULL: one fsync per
+ * transaction, as each of the log's group commits gets.
+ */
 function sqliteInsertRate(seconds: number): number {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-bench-sqlite-'));
   const db = new Database(join(dir, 'raw.db'));

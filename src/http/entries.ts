@@ -41,7 +41,9 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
     return c.json(out, 201);
   }).get('/v1/entries/:seq', (c) => {
     const { seq } = parseParams(seqParams, c.req.param());
-    const row = ledger.store.entry(seq);
+    // Only durable entries: an answer is cached as immutable, and an entry committed but not yet
+    // synced could still be lost in a crash and its seq given to another.
+    const row = seq < ledger.size() ? ledger.store.entry(seq) : undefined;
     if (!row) throw new LedgerError('not_found', `entry ${seq} is not in the log`);
     // The entry is embedded as its exact leaf bytes, so the answer carries what the log hashed.
     c.header('cache-control', 'public, max-age=31536000, immutable');

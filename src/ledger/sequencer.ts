@@ -1,7 +1,10 @@
 // Sequencing: the single writer that assigns `seq`, `prev` and `loggedAt` (SPEC §2) and makes
 // accepted statements durable. Submissions queue up and are committed in groups: one SQLite
-// transaction and one fsync for many entries (group commit). Integration into the Merkle tree
-// happens afterwards, apart from sequencing, as transparency-dev/tessera separates them.
+// transaction for many entries (group commit). A committed group waits for a store sync (one
+// fsync for every group committed before it started) and only then is acknowledged and handed
+// on; meanwhile the next groups commit, so the thread never idles on the disk. Integration into
+// the Merkle tree happens after that, apart from sequencing, as transparency-dev/tessera
+// separates them: the tree, and so every signed checkpoint, holds only durable entries.
 import { toBase64 } from '../core/bytes.ts';
 import { entryHash, entryLeafBytes, entryLeafBytesWithStatementJcs, MAX_LEAF_BYTES, type Entry } from '../core/entry.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
@@ -36,10 +39,23 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** A committed group waiting for a sync: what each submission came to, in order. */
+interface Committed {
+  group: Pending[];
+  outcomes: (Appended | LedgerError)[];
+  /** The log's size after this group. */
+  size: number;
+}
+
 export class Sequencer {
   #queue: Pending[] = [];
   #scheduled = false;
+  /** Entries committed (the next seq); the durable ones are #durableSize. */
   #size: number;
+  #durableSize: number;
+  #unsynced: Committed[] = [];
+  #syncing = false;
+  #failed: Error | undefined;
   #lastHash: Uint8Array;
   #lastLoggedMs: number;
   readonly #store: Store;
@@ -53,13 +69,14 @@ export class Sequencer {
     this.#opts = opts;
     this.#onCommit = onCommit;
     const head = store.head();
-    this.#size = head.size;
+    this.#size = this.#durableSize = head.size;
     this.#lastHash = head.lastHash;
     this.#lastLoggedMs = head.lastLoggedAt ? Date.parse(head.lastLoggedAt) : 0;
   }
 
+  /** Entries durable and acknowledged: the log's size as everything else sees it. */
   get size(): number {
-    return this.#size;
+    return this.#durableSize;
   }
 
   get queued(): number {
@@ -68,6 +85,7 @@ export class Sequencer {
 
   /** Queues a submission whose signature and body shape were already checked. */
   submit(sub: Submission, statementJcs?: string): Promise<Appended> {
+    if (this.#failed) return Promise.reject(this.#failed);
     if (this.#queue.length >= this.#opts.maxQueue) {
       return Promise.reject(new LedgerError('sequencer_busy', 'the log is at capacity; retry shortly', { retryAfter: 1 }));
     }
@@ -80,26 +98,91 @@ export class Sequencer {
     });
   }
 
-  /** Commits everything queued now, synchronously. Used at start-up and shutdown. */
+  /** Commits everything queued now and makes it durable, synchronously. Used at start-up and shutdown. */
   flushNow(): void {
+    if (this.#failed) return;
     while (this.#queue.length > 0) this.#commitOne();
+    if (this.#unsynced.length === 0) return;
+    try {
+      this.#store.syncNow();
+    } catch (e) {
+      this.#syncFailed(e);
+      return;
+    }
+    this.#acknowledge(this.#size);
   }
 
   #drain(): void {
     this.#scheduled = false;
+    if (this.#failed) return;
     try {
       this.#commitOne();
     } catch (e) {
       // Only a broken invariant escapes #commitOne; nothing of the group was written.
-      const err = e instanceof Error ? e : new Error(String(e));
-      for (const p of this.#queue.splice(0)) p.reject(err);
-      this.#opts.onFatal(err);
+      this.#fail(e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    this.#startSync();
     if (this.#queue.length > 0 && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.#drain());
     }
+  }
+
+  /** One sync at a time; each covers every group committed before it started. */
+  #startSync(): void {
+    if (this.#syncing || this.#unsynced.length === 0) return;
+    this.#syncing = true;
+    const upTo = this.#size;
+    this.#store.sync().then(
+      () => {
+        this.#syncing = false;
+        if (this.#failed) return;
+        this.#acknowledge(upTo);
+        this.#startSync();
+      },
+      (e: unknown) => {
+        this.#syncing = false;
+        this.#syncFailed(e);
+      },
+    );
+  }
+
+  /** Acknowledges the groups that make the log `upTo` entries long, and hands them on. */
+  #acknowledge(upTo: number): void {
+    while (this.#unsynced.length > 0 && this.#unsynced[0]!.size <= upTo) {
+      const { group, outcomes, size } = this.#unsynced.shift()!;
+      this.#durableSize = size;
+      const appended: Appended[] = [];
+      group.forEach((p, i) => {
+        const o = outcomes[i]!;
+        if (o instanceof LedgerError) p.reject(o);
+        else {
+          appended.push(o);
+          p.resolve(o);
+        }
+      });
+      this.#onCommit(appended, group.length);
+    }
+  }
+
+  /** Stops for good: everything queued or not yet durable is refused (with `refusal`, else err). */
+  #fail(err: Error, refusal: Error = err): void {
+    this.#failed = refusal;
+    for (const c of this.#unsynced.splice(0)) for (const p of c.group) p.reject(refusal);
+    for (const p of this.#queue.splice(0)) p.reject(refusal);
+    this.#opts.onFatal(err);
+  }
+
+  #syncFailed(e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e);
+    // After a failed fsync the kernel may have dropped the written pages: whether the committed
+    // groups are on disk is unknown, so none is acknowledged and the log stops (as PostgreSQL
+    // does since "fsyncgate") rather than build on entries that may vanish.
+    this.#fail(
+      new InvariantError(`the log could not make its writes durable (fsync failed: ${why})`),
+      new LedgerError('storage_unavailable', 'the log could not make its writes durable and has stopped accepting entries', { retryAfter: 30 }),
+    );
   }
 
   #commitOne(): void {
@@ -157,15 +240,6 @@ export class Sequencer {
     this.#size = size;
     this.#lastHash = lastHash;
     this.#lastLoggedMs = lastMs;
-    const appended: Appended[] = [];
-    group.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o instanceof LedgerError) p.reject(o);
-      else {
-        appended.push(o);
-        p.resolve(o);
-      }
-    });
-    this.#onCommit(appended, group.length);
+    this.#unsynced.push({ group, outcomes, size });
   }
 }

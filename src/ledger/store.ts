@@ -149,14 +149,26 @@ export interface LedgerTx extends ProjectionReader {
 }
 
 /**
- * Durable storage for the log. Contract: when `write` returns, everything fn wrote is on stable
- * storage (fsync'd); if fn or the commit throws, nothing of it is stored. Calls are synchronous
- * and never interleave.
+ * Durable storage for the log. Contract: `write` and `putTreeNodes` are atomic (if fn or the
+ * commit throws, nothing of it is stored) and visible to reads when they return, but on stable
+ * storage only once a later `sync()` resolves: the sequencer commits its next group while the
+ * disk flushes the last one, and acknowledges a group only after its sync. Stored writes are a
+ * prefix: after a crash, whatever survives is everything up to some point. The other writes
+ * (checkpoints, documents, serial sets) are on stable storage when they return, with everything
+ * before them; scan counts reach it with the next sync. Calls are synchronous and never
+ * interleave.
  */
 export interface Store extends ProjectionReader {
   /** Number of entries and the SHA-256 of the last leaf (32 zero bytes when empty). */
   head(): { size: number; lastHash: Uint8Array; lastLoggedAt: string | undefined };
   write<T>(fn: (tx: LedgerTx) => T): T;
+  /**
+   * Resolves once everything written before the call is on stable storage. A rejection means
+   * that is unknown (a failed fsync may have dropped the writes): the log must stop serving.
+   */
+  sync(): Promise<void>;
+  /** sync(), blocking the thread: for start-up and shutdown. */
+  syncNow(): void;
   /**
    * Runs fn, which only reads, as one read transaction: its queries see one snapshot, and the
    * store locks once for all of them rather than once per query (the proof, tile and genealogy
@@ -169,7 +181,7 @@ export interface Store extends ProjectionReader {
   /** Leaf bytes of entries [start, end), in order. */
   leaves(start: number, end: number): Uint8Array[];
 
-  // The Merkle tree (integration) and checkpoints. Same durability contract as `write`.
+  // The Merkle tree (integration, durable with `sync` as `write` is) and checkpoints (durable on return).
   treeNode(level: number, index: number): Uint8Array | undefined;
   /** Number of leaves integrated into the tree. */
   treeSize(): number;

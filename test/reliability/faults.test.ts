@@ -89,6 +89,77 @@ describe('a full disk', () => {
   });
 });
 
+describe('durability', () => {
+  /** Holds the store's syncs until released, as a slow disk would. */
+  function holdSyncs(store: Harness['store']) {
+    const sync = store.sync;
+    const held: (() => void)[] = [];
+    store.sync = () => sync().then(() => new Promise<void>((resolve) => held.push(resolve)));
+    return {
+      get waiting() {
+        return held.length;
+      },
+      release: () => held.splice(0).forEach((r) => r()),
+      restore: () => (store.sync = sync),
+    };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  it('acknowledges an entry only after a sync covers it, and shows it nowhere before', async () => {
+    const size = h.ledger.size();
+    const syncs = holdSyncs(h.store);
+    let answered = false;
+    const res = h.post(h.sign(farm, 'batch.create', batchBody('SYNC-1'))).then((r) => ((answered = true), r));
+    await settle();
+    // Committed (the store holds it) but not yet durable: no answer, no size, no tree, no entry.
+    expect(h.store.head().size).toBe(size + 1);
+    expect(syncs.waiting).toBe(1);
+    expect(answered).toBe(false);
+    expect(h.ledger.size()).toBe(size);
+    expect(h.ledger.integrator.size).toBe(size);
+    expect((await h.app.request(`/v1/entries/${size}`)).status).toBe(404);
+    // A second submission commits while the first group's sync is under way; it waits for its own.
+    const res2 = h.post(h.sign(farm, 'batch.create', batchBody('SYNC-2')));
+    await settle();
+    expect(h.store.head().size).toBe(size + 2);
+    syncs.release();
+    expect((await res).status).toBe(201);
+    expect(h.ledger.size()).toBe(size + 1);
+    await settle();
+    syncs.release();
+    expect((await res2).status).toBe(201);
+    expect(h.ledger.size()).toBe(size + 2);
+    expect((await h.app.request(`/v1/entries/${size + 1}`)).status).toBe(200);
+    syncs.restore();
+    const cp = await h.ledger.waitForCheckpoint(size + 1);
+    expect(cp.size).toBe(size + 2);
+    chainIntact();
+  });
+
+  it('stops the log when a sync fails, acknowledging nothing it covered', async () => {
+    const fatal: Error[] = [];
+    const f = makeHarness({ onFatal: (e) => fatal.push(e) });
+    try {
+      const grower = await f.register('grower', 'producer');
+      const size = f.ledger.size();
+      f.store.sync = () => Promise.reject(new Error('EIO: i/o error, fdatasync'));
+      const res = await f.post(f.sign(grower, 'batch.create', batchBody('EIO-1')));
+      expect(res.status).toBe(503);
+      expect((await problemOf(res)).code).toBe('storage_unavailable');
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]!.message).toMatch(/could not make its writes durable \(fsync failed: EIO/);
+      expect(f.ledger.size()).toBe(size);
+      expect(f.ledger.integrator.size).toBe(size);
+      // Refused from then on, without writing.
+      const again = await f.post(f.sign(grower, 'batch.create', batchBody('EIO-2')));
+      expect(again.status).toBe(503);
+      expect(f.store.head().size).toBe(size + 1);
+    } finally {
+      f.close();
+    }
+  });
+});
+
 describe('a document store that cannot be written', () => {
   it('refuses an upload with 503 and stores no row', async () => {
     // The documents directory cannot be created: a file stands in its place.
