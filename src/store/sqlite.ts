@@ -180,6 +180,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     serialSet: (root: string): SerialSetRow | undefined => q.serialSet.get({ root }),
   };
 
+  const savepoint = sqlite.transaction(<T>(fn: () => T): T => fn());
   const tx: LedgerTx = {
     ...reader,
     appendEntry: (e) => void q.insertEntry.run({ ...e, hash: buf(e.hash), leaf: buf(e.leaf) }),
@@ -213,7 +214,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     closeRecall: (signer, id, seq) =>
       void db.update(t.recalls).set({ closedSeq: seq }).where(and(eq(t.recalls.signer, signer), eq(t.recalls.id, id))).run(),
     issueSerialSet: (root, seq) => void db.update(t.serialSets).set({ issuedSeq: seq }).where(eq(t.serialSets.root, root)).run(),
-    atomically: <T>(fn: () => T): T => sqlite.transaction(fn)(),
+    // Inside the write transaction better-sqlite3 runs this as a savepoint. Made once: wrapping
+    // fn afresh on every call cost a twentieth of the sequencer's commit time.
+    atomically: <T>(fn: () => T): T => savepoint(fn) as T,
   };
 
   const writeTx = sqlite.transaction(<T>(fn: (tx: LedgerTx) => T): T => fn(tx));

@@ -271,6 +271,19 @@ describe('RFC 6962 hashing', () => {
     expect(HASH_SIZE).toBe(32);
   });
 
+  it('hashes alike with Node\'s native SHA-256 and with noble (as bundled for the browser)', async () => {
+    const { sha256: noble } = await import('@noble/hashes/sha2.js');
+    // FIPS 180-4 example ("abc") and lengths around the 64-byte block and its padding edges.
+    expect(toHex(sha256(utf8('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    for (let n = 0; n <= 200; n++) {
+      const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
+      const ours = sha256(data);
+      expect(ours).toBeInstanceOf(Uint8Array);
+      expect(ours.length).toBe(32);
+      expect(toHex(ours), String(n)).toBe(toHex(noble(data)));
+    }
+  });
+
   it('separates leaves from nodes and orders children', () => {
     const a = hashLeaf(utf8('Hello'));
     const b = hashLeaf(utf8('World'));
