@@ -17,7 +17,7 @@ import { backupStore, restoreStore } from './store/backup.ts';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Metrics } from './http/metrics.ts';
-import { createVerifyPool } from './ledger/verify-pool.ts';
+import { createCheckPool, type CheckPool } from './ledger/check-pool.ts';
 import { availableParallelism } from 'node:os';
 
 export interface ServiceConfig {
@@ -132,9 +132,10 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
     console.error(`lotproof: FATAL: ${e.message}`);
     process.exit(70);
   };
-  const verifyPool = config.verifyWorkers > 0 ? createVerifyPool(config.verifyWorkers) : undefined;
+  let checkPool: CheckPool | undefined;
   let ledger: Ledger;
   try {
+    checkPool = config.verifyWorkers > 0 ? await createCheckPool(config.verifyWorkers) : undefined;
     ledger = createLedger({
       store,
       clock,
@@ -146,11 +147,11 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       onFatal: fatal,
       onStorageError: (e) => logger.error({ err: { message: e.message } }, 'lotproof: could not extend the tree or sign a checkpoint; retrying'),
       observer: metrics.ledgerObserver,
-      verifyPool,
+      checkPool,
     });
   } catch (e) {
     store.close();
-    await verifyPool?.close();
+    await checkPool?.close();
     throw e;
   }
   const app = createApp({
@@ -183,7 +184,7 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       if (service.server) await new Promise<void>((r) => service.server!.close(() => r()));
       ledger.close();
       store.close();
-      await verifyPool?.close();
+      await checkPool?.close();
     },
   };
   if (opts.listen) {

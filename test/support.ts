@@ -12,7 +12,7 @@ import { createLedger, type Ledger } from '../src/ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
 import { createApp } from '../src/http/app.ts';
 import type { Clock } from '../src/ledger/clock.ts';
-import type { VerifyPool } from '../src/ledger/verify-pool.ts';
+import type { CheckPool } from '../src/ledger/check-pool.ts';
 
 export class TestClock implements Clock {
   constructor(public ms = Date.parse('2026-11-22T08:00:00.000Z')) {}
@@ -45,7 +45,7 @@ export interface Harness {
   close(): void;
 }
 
-export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: VerifyPool; onFatal?: (e: Error) => void } = {}): Harness {
+export function makeHarness(opts: { checkpointIntervalMs?: number; checkPool?: CheckPool; onFatal?: (e: Error) => void } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-test-'));
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
   const clock = new TestClock();
@@ -58,7 +58,7 @@ export function makeHarness(opts: { checkpointIntervalMs?: number; verifyPool?: 
     operatorKey,
     logKey,
     checkpointIntervalMs: opts.checkpointIntervalMs ?? 5,
-    verifyPool: opts.verifyPool,
+    checkPool: opts.checkPool,
     onFatal: opts.onFatal,
   });
   const app = createApp({ ledger, clock, config: { publicUrl: 'https://lotproof.test' } });

@@ -16,7 +16,7 @@ import { formatTime } from '../../src/core/time.ts';
 import { writeKeyFile } from '../../src/cli/keyfile.ts';
 import { systemClock } from '../../src/ledger/clock.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
-import { createVerifyPool } from '../../src/ledger/verify-pool.ts';
+import { createCheckPool } from '../../src/ledger/check-pool.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { batchBody as create, benchGtin, registration, sign, signer, type Signer } from './sign.ts';
 
@@ -95,8 +95,8 @@ export async function buildDataset(dir: string, n: number, log: (m: string) => v
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
   // Signatures are verified on a second core, as `lotproof serve` does; one worker answers in
   // order, so statements still reach the sequencer in the order they were submitted.
-  const pool = createVerifyPool(1);
-  const ledger = createLedger({ store, clock: systemClock, origin, operatorKey: operator.key, logKey, checkpointIntervalMs: 1000, maxBatch: 1000, maxQueue: 100_000, verifyPool: pool });
+  const pool = await createCheckPool(1);
+  const ledger = createLedger({ store, clock: systemClock, origin, operatorKey: operator.key, logKey, checkpointIntervalMs: 1000, maxBatch: 1000, maxQueue: 100_000, checkPool: pool });
   const mix: Record<string, number> = {};
   const submitAll = async (subs: Submission[]) => {
     for (const s of subs) mix[s.statement.type] = (mix[s.statement.type] ?? 0) + 1;

@@ -1,5 +1,5 @@
 // In-process appends, for comparing with a peer without HTTP in the way: lotproof's own
-// ledger.submit (as `lotproof serve` wires it: one verify worker, each group commit fsync'd
+// ledger.submit (as `lotproof serve` wires it: one check worker, each group commit fsync'd
 // before it is acknowledged), and hypercore 10, a signed append-only Merkle log (holepunchto/hypercore), fed the same leaf bytes.
 //
 // What each does per entry. lotproof: checks the submission's shape, body and time, verifies the
@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { generateKeyPair } from '../../src/core/ed25519.ts';
 import { systemClock } from '../../src/ledger/clock.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
-import { createVerifyPool } from '../../src/ledger/verify-pool.ts';
+import { createCheckPool } from '../../src/ledger/check-pool.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { percentile } from './checkpoints.ts';
 import { batchCreates, registration, signer } from './sign.ts';
@@ -33,9 +33,9 @@ export interface InProcessResult {
 export async function lotproofInProcess(n: number, inFlight = 64, verifyWorkers = 1): Promise<InProcessResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-bench-inproc-'));
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
-  const pool = createVerifyPool(verifyWorkers);
+  const pool = await createCheckPool(verifyWorkers);
   const operator = signer('operator');
-  const ledger = createLedger({ store, clock: systemClock, origin: 'bench.lotproof/log', operatorKey: operator.key, logKey: generateKeyPair(), verifyPool: pool });
+  const ledger = createLedger({ store, clock: systemClock, origin: 'bench.lotproof/log', operatorKey: operator.key, logKey: generateKeyPair(), checkPool: pool });
   try {
     const [producer, reg] = registration(operator, 'bench-producer', 'producer');
     await ledger.submit(reg);

@@ -19,6 +19,7 @@ interface Profile {
 /** Functions whose inclusive time says where a lotproof process spends it. */
 export const STAGES = [
   // serve: appends
+  'checkSubmissionJson',
   'precheckSubmission',
   '#commitOne',
   'applyStatement',

@@ -7,7 +7,7 @@ import { inclusionProof } from '../core/merkle.ts';
 import type { Submission } from '../core/statement.ts';
 import type { AppDeps } from './app.ts';
 import { entriesPostQuery, parseParams, seqParams } from './schemas.ts';
-import { strictJsonBody } from './json.ts';
+import { jsonBodyBytes } from './json.ts';
 import { NO_LIMITS, RateLimiter } from './ratelimit.ts';
 
 /** The answer to an accepted submission (SPEC §5), with the receipt when asked to wait. */
@@ -25,11 +25,11 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
   const actorLimiter = new RateLimiter((config.limits ?? NO_LIMITS).actorWrite);
 
   // Chained, so that the typed client (hc<AppType>) knows this route's input and answer.
-  return new Hono().post('/v1/entries', strictJsonBody<Submission>(maxBody), async (c) => {
+  return new Hono().post('/v1/entries', jsonBodyBytes<Submission>(maxBody), async (c) => {
     const { wait } = parseParams(entriesPostQuery, c.req.query());
     // The per-actor limit counts only submissions whose signature verified, so nobody can
     // exhaust an actor's allowance by sending junk in its name.
-    const a = await ledger.submit(c.req.valid('json'), (st) => actorLimiter.take(st.actor, clock.now()));
+    const a = await ledger.submitJson(c.req.valid('json'), (st) => actorLimiter.take(st.actor, clock.now()));
     const out: AppendedAnswer = { seq: a.seq, hash: toBase64(a.hash), loggedAt: a.entry.loggedAt };
     if (wait === 'checkpoint') {
       const cp = await ledger.waitForCheckpoint(a.seq);

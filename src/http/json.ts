@@ -1,74 +1,8 @@
-// Reading JSON request bodies strictly: UTF-8 only, one parse, bounded depth, no duplicate keys.
-// Duplicate keys are refused because JSON parsers disagree on which one wins, and a signed
-// statement must mean the same thing to every reader.
+// Reading request bodies: bounded in size, straight from the Node stream where there is one.
+// JSON bodies are parsed strictly by core/json.ts.
 import { LedgerError } from '../core/errors.ts';
-import { fromUtf8 } from '../core/bytes.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Context, Env, MiddlewareHandler } from 'hono';
-
-const MAX_DEPTH = 64;
-
-/** Scans JSON text for nesting depth and duplicate object keys, without recursion. */
-function scan(text: string): void {
-  const stack: Set<string>[] | null[] = [];
-  let depth = 0;
-  let i = 0;
-  const n = text.length;
-  // Whether the next string at this level is an object key.
-  const keyNext: boolean[] = [];
-  while (i < n) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22) {
-      let j = i + 1;
-      while (j < n) {
-        const cj = text.charCodeAt(j);
-        if (cj === 0x5c) j += 2;
-        else if (cj === 0x22) break;
-        else j++;
-      }
-      if (depth > 0 && keyNext[depth - 1]) {
-        // Only a key with an escape needs decoding to be compared.
-        const rawKey = text.slice(i + 1, j);
-        const key = rawKey.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : rawKey;
-        const seen = stack[depth - 1] as Set<string>;
-        if (seen.has(key)) throw new LedgerError('duplicate_key', `duplicate object key ${JSON.stringify(key)}`);
-        seen.add(key);
-        keyNext[depth - 1] = false;
-      }
-      i = j + 1;
-      continue;
-    }
-    if (ch === 0x7b || ch === 0x5b) {
-      depth++;
-      if (depth > MAX_DEPTH) throw new LedgerError('json_too_deep', `JSON nesting is deeper than ${MAX_DEPTH} levels`);
-      (stack as (Set<string> | null)[])[depth - 1] = ch === 0x7b ? new Set() : null;
-      keyNext[depth - 1] = ch === 0x7b;
-    } else if (ch === 0x7d || ch === 0x5d) {
-      depth--;
-    } else if (ch === 0x2c && depth > 0 && stack[depth - 1] !== null) {
-      keyNext[depth - 1] = true;
-    }
-    i++;
-  }
-}
-
-/** Parses a request body as strict JSON; throws LedgerError with a stable code. */
-export function parseJsonBody(bytes: Uint8Array): unknown {
-  let text: string;
-  try {
-    text = fromUtf8(bytes);
-  } catch {
-    throw new LedgerError('invalid_json', 'the body is not valid UTF-8');
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new LedgerError('invalid_json', `the body is not JSON: ${(e as Error).message}`);
-  }
-  scan(text);
-  return value;
-}
 
 const tooLarge = (max: number) => new LedgerError('body_too_large', `the body is larger than ${max} bytes`);
 
@@ -132,15 +66,16 @@ function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Arra
 }
 
 /**
- * Middleware reading a JSON body strictly (content type, size limit, UTF-8, depth, duplicate
- * keys) and handing it to the handler as `c.req.valid('json')`. Its type parameter is what the
- * typed client (hc<AppType>) lets callers send; the handler still validates the value itself.
+ * Middleware taking a JSON body (content type, size limit) and handing its bytes to the handler
+ * as `c.req.valid('json')`, unparsed: the ledger parses them strictly (core/json.ts), on its
+ * check threads when it has them. Its type parameter is what the typed client (hc<AppType>) lets
+ * callers send.
  */
-export function strictJsonBody<T>(maxBytes: number): MiddlewareHandler<Env, string, { in: { json: T }; out: { json: unknown } }> {
+export function jsonBodyBytes<T>(maxBytes: number): MiddlewareHandler<Env, string, { in: { json: T }; out: { json: Uint8Array } }> {
   return async (c, next) => {
     const ct = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (ct !== 'application/json') throw new LedgerError('unsupported_media_type', 'send the body as application/json');
-    c.req.addValidatedData('json', parseJsonBody(await readBody(c, maxBytes)) as object);
+    c.req.addValidatedData('json', await readBody(c, maxBytes));
     await next();
   };
 }

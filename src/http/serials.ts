@@ -9,7 +9,8 @@ import { acceptSerialUpload } from '../ledger/serials.ts';
 import { findBatch } from '../ledger/views.ts';
 import type { AppDeps } from './app.ts';
 import { authenticateActor } from './auth.ts';
-import { parseJsonBody, readBody, storageWrite } from './json.ts';
+import { parseJsonBody } from '../core/json.ts';
+import { readBody, storageWrite } from './json.ts';
 
 export function serialRoutes({ ledger, clock, config }: AppDeps) {
   const app = new Hono();

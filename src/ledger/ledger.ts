@@ -3,19 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { fromBase64, toBase64 } from '../core/bytes.ts';
 import type { KeyPair } from '../core/ed25519.ts';
-import { InvariantError, LedgerError } from '../core/errors.ts';
+import { InvariantError } from '../core/errors.ts';
 import { verifierKey } from '../core/note.ts';
-import { signStatement, statementMessageFromJcs, type Statement, type Submission } from '../core/statement.ts';
-import { canonicalJson } from '../core/jcs.ts';
-import { verifyEd25519Node } from './verifier.ts';
+import { signStatement, type Statement, type Submission } from '../core/statement.ts';
+import { formatTime } from '../core/time.ts';
+import { badSignature, checkSubmission, checkSubmissionJson, precheckSubmission } from './check.ts';
+import type { CheckPool } from './check-pool.ts';
 import { checkRecentEntries } from './selfcheck.ts';
-import type { VerifyPool } from './verify-pool.ts';
-import { formatTime, parseTime } from '../core/time.ts';
-import { MAX_LEAF_BYTES } from '../core/entry.ts';
-import { submissionSchema } from './bodies.ts';
 import type { Clock } from './clock.ts';
 import { Checkpointer, Integrator } from './integrator.ts';
-import { checkBody } from './rules.ts';
 import { Sequencer, type Appended } from './sequencer.ts';
 import type { CheckpointRow, Store } from './store.ts';
 
@@ -44,8 +40,8 @@ export interface LedgerOptions {
   /** Called when integrating or checkpointing could not write; both are retried. */
   onStorageError?: (e: Error) => void;
   observer?: LedgerObserver;
-  /** Verifies signatures on worker threads; without it they are verified on the caller's. */
-  verifyPool?: VerifyPool;
+  /** Checks submissions on worker threads; without it they are checked on the caller's. */
+  checkPool?: CheckPool;
 }
 
 export interface Ledger {
@@ -61,6 +57,8 @@ export interface Ledger {
    * if given, runs after the signature verified and before queueing; it may throw to refuse.
    */
   submit(input: unknown, admit?: (st: Statement) => void): Promise<Appended>;
+  /** submit() for a request body's bytes, parsed as strict JSON (core/json.ts) with the other checks. */
+  submitJson(body: Uint8Array, admit?: (st: Statement) => void): Promise<Appended>;
   /** Resolves when a checkpoint covering entry `seq` is signed. */
   waitForCheckpoint(seq: number): Promise<CheckpointRow>;
   latestCheckpoint(): CheckpointRow | undefined;
@@ -68,41 +66,6 @@ export interface Ledger {
   waitingSince(): number | undefined;
   /** Commits what is queued, signs a last checkpoint and stops timers. */
   close(): void;
-}
-
-/**
- * Parses and checks a submission's shape, type, body and time window, and returns it with the
- * exact message its signature must cover. The signature itself is checked by the caller.
- */
-export function precheckSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; message: Uint8Array; statementJcs: string } {
-  const r = submissionSchema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new LedgerError('invalid_submission', `${issue.path.join('.') || 'submission'}: ${issue.message}`, {
-      issues: r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  const sub = r.data as Submission;
-  const st = sub.statement;
-  if (st.type === 'log.init') throw new LedgerError('type_not_allowed', 'log.init is written by the log itself');
-  checkBody(st.type, st.body);
-  const t = parseTime(st.time)!;
-  if (Math.abs(t - nowMs) > skewMs) {
-    throw new LedgerError('time_skew', `statement time ${st.time} is more than ${skewMs / 1000} s from the log's clock ${formatTime(nowMs)}`);
-  }
-  const statementJcs = canonicalJson(st);
-  const message = statementMessageFromJcs(statementJcs);
-  if (message.length > MAX_LEAF_BYTES - 512) throw new LedgerError('entry_too_large', 'the statement is too large for one log entry');
-  return { sub, message, statementJcs };
-}
-
-const badSignature = () => new LedgerError('bad_signature', 'sig is not a valid Ed25519 signature of the statement by pub');
-
-/** Parses and checks a submission's shape, type, body, time window and signature. */
-export function checkSubmission(input: unknown, nowMs: number, skewMs: number): { sub: Submission; statementJcs: string } {
-  const { sub, message, statementJcs } = precheckSubmission(input, nowMs, skewMs);
-  if (!verifyEd25519Node(fromBase64(sub.sig)!, message, sub.statement.pub)) throw badSignature();
-  return { sub, statementJcs };
 }
 
 export function createLedger(opts: LedgerOptions): Ledger {
@@ -195,6 +158,12 @@ export function createLedger(opts: LedgerOptions): Ledger {
   }
   checkpointer.signNow();
 
+  /** Queues a submission whose stateless checks passed, once `admit` lets it in. */
+  const accept = ({ sub, statementJcs }: { sub: Submission; statementJcs: string }, admit?: (st: Statement) => void) => {
+    admit?.(sub.statement);
+    return sequencer.submit(sub, statementJcs);
+  };
+
   return {
     origin,
     logVerifierKey,
@@ -204,19 +173,23 @@ export function createLedger(opts: LedgerOptions): Ledger {
     size: () => sequencer.size,
     submit(input, admit) {
       try {
-        const pool = opts.verifyPool;
-        if (pool) {
-          const { sub, message, statementJcs } = precheckSubmission(input, clock.now(), skewMs);
-          const job = { message, signature: fromBase64(sub.sig)!, publicKey: fromBase64(sub.statement.pub)! };
-          return pool.verify(job).then((ok) => {
-            if (!ok) throw badSignature();
-            admit?.(sub.statement);
-            return sequencer.submit(sub, statementJcs);
-          });
-        }
-        const { sub, statementJcs } = checkSubmission(input, clock.now(), skewMs);
-        admit?.(sub.statement);
-        return sequencer.submit(sub, statementJcs);
+        const pool = opts.checkPool;
+        if (!pool) return accept(checkSubmission(input, clock.now(), skewMs), admit);
+        const { sub, message, statementJcs } = precheckSubmission(input, clock.now(), skewMs);
+        const job = { message, signature: fromBase64(sub.sig)!, publicKey: fromBase64(sub.statement.pub)! };
+        return pool.verify(job).then((ok) => {
+          if (!ok) throw badSignature();
+          return accept({ sub, statementJcs }, admit);
+        });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    submitJson(body, admit) {
+      try {
+        const pool = opts.checkPool;
+        if (!pool) return accept(checkSubmissionJson(body, clock.now(), skewMs), admit);
+        return pool.check(body, clock.now(), skewMs).then((checked) => accept(checked, admit));
       } catch (e) {
         return Promise.reject(e);
       }

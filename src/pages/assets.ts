@@ -3,9 +3,9 @@
 // served under a content-hashed name (`verify.<hash>.js`), so it can be cached for a year and
 // a changed file is a new URL.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { loadEsbuild } from '../ledger/bundle.ts';
 import { labelsCss } from './labels.ts';
 import { PAGE_CSS } from './styles.ts';
 
@@ -34,22 +34,6 @@ const ENTRY = join(here, 'verify.browser.ts');
 function hashed(base: string, ext: string, contentType: string, body: Uint8Array): Asset {
   const h = createHash('sha256').update(body).digest('hex').slice(0, 16);
   return { name: `${base}.${h}.${ext}`, contentType, body };
-}
-
-type Esbuild = typeof import('esbuild');
-
-/**
- * esbuild as tsx ships it: tsx is a runtime dependency (it runs the service) and depends on
- * esbuild, which npm may nest under tsx rather than hoist. The hoisted copy is the fallback.
- */
-async function loadEsbuild(): Promise<Esbuild> {
-  try {
-    const fromTsx = createRequire(import.meta.url).resolve('tsx/package.json');
-    const path = createRequire(fromTsx).resolve('esbuild');
-    return (await import(pathToFileURL(path).href)) as Esbuild;
-  } catch {
-    return await import('esbuild');
-  }
 }
 
 /**

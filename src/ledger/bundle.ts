@@ -1,0 +1,20 @@
+// esbuild at run time: the service bundles the browser verifier (pages/assets.ts) and its check
+// pool's worker script (check-pool.ts) when it starts, so a checkout needs no build step.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+export type Esbuild = typeof import('esbuild');
+
+/**
+ * esbuild as tsx ships it: tsx is a runtime dependency (it runs the service) and depends on
+ * esbuild, which npm may nest under tsx rather than hoist. The hoisted copy is the fallback.
+ */
+export async function loadEsbuild(): Promise<Esbuild> {
+  try {
+    const fromTsx = createRequire(import.meta.url).resolve('tsx/package.json');
+    const path = createRequire(fromTsx).resolve('esbuild');
+    return (await import(pathToFileURL(path).href)) as Esbuild;
+  } catch {
+    return await import('esbuild');
+  }
+}

@@ -1,0 +1,24 @@
+// A check pool thread (check-pool.ts): runs the stateless submission checks of check.ts on
+// batches of jobs from the main thread. Bundled by esbuild into one script when the pool starts.
+import { parentPort } from 'node:worker_threads';
+import { LedgerError } from '../core/errors.ts';
+import { checkSubmissionJson } from './check.ts';
+import { verifyEd25519Node } from './verifier.ts';
+import { toBase64 } from '../core/bytes.ts';
+import type { CheckJob, CheckResult } from './check-pool.ts';
+
+function run(job: CheckJob): CheckResult {
+  if (job.kind === 'verify') return { ok: verifyEd25519Node(job.signature, job.message, toBase64(job.publicKey)) };
+  try {
+    const { sub, statementJcs } = checkSubmissionJson(job.body, job.nowMs, job.skewMs);
+    return { ok: true, sub, statementJcs };
+  } catch (e) {
+    if (e instanceof LedgerError) return { ok: false, code: e.code, message: e.message, details: e.details };
+    // Anything else is a bug in the checks: the caller's thread runs them again, and fails as it would have.
+    return { ok: false, retry: true };
+  }
+}
+
+parentPort!.on('message', ({ id, jobs }: { id: number; jobs: CheckJob[] }) => {
+  parentPort!.postMessage({ id, results: jobs.map(run) });
+});

@@ -1,0 +1,126 @@
+// The worker-thread checks agree with the caller's thread: the same submissions pass, and every
+// refusal has the same code, message and details; a ledger using the pool refuses forged or
+// malformed submissions exactly as without it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { toBase64, utf8 } from '../../src/core/bytes.ts';
+import { LedgerError } from '../../src/core/errors.ts';
+import { generateKeyPair, sign } from '../../src/core/ed25519.ts';
+import { createCheckPool, type CheckPool } from '../../src/ledger/check-pool.ts';
+import { checkSubmissionJson } from '../../src/ledger/check.ts';
+import { verifyEd25519Node } from '../../src/ledger/verifier.ts';
+import { batchBody, makeHarness } from '../support.ts';
+
+let pool: CheckPool;
+beforeAll(async () => {
+  pool = await createCheckPool(2, 16);
+}, 30_000);
+afterAll(() => pool.close());
+
+/** What a check comes to: the checked submission, or the refusal as plain data. */
+async function outcome(f: () => unknown) {
+  try {
+    const r = (await f()) as { sub: unknown; statementJcs: string };
+    return { ok: true, sub: r.sub, statementJcs: r.statementJcs };
+  } catch (e) {
+    expect(e).toBeInstanceOf(LedgerError);
+    const le = e as LedgerError;
+    return { ok: false, code: le.code, message: le.message, details: le.details };
+  }
+}
+
+describe('check pool', () => {
+  it('accepts valid and refuses altered signatures, in any batch shape', async () => {
+    const jobs = Array.from({ length: 100 }, (_, i) => {
+      const kp = generateKeyPair();
+      const message = randomBytes(1 + (i % 50));
+      const signature = sign(message, kp.secretKey);
+      const good = i % 3 !== 0;
+      if (!good) signature[i % 64]! ^= 1 << (i % 8);
+      return { job: { message, signature, publicKey: kp.publicKey }, good };
+    });
+    const results = await Promise.all(jobs.map((j) => pool.verify(j.job)));
+    expect(results).toEqual(jobs.map((j) => j.good));
+    for (const j of jobs) expect(verifyEd25519Node(j.job.signature, j.job.message, toBase64(j.job.publicKey))).toBe(j.good);
+  });
+
+  it('refuses malformed lengths without asking a worker', async () => {
+    const kp = generateKeyPair();
+    expect(await pool.verify({ message: new Uint8Array(1), signature: new Uint8Array(63), publicKey: kp.publicKey })).toBe(false);
+    expect(await pool.verify({ message: new Uint8Array(1), signature: new Uint8Array(64), publicKey: new Uint8Array(31) })).toBe(false);
+  });
+
+  it('checks submission bodies exactly as the caller\'s thread does', async () => {
+    const h = makeHarness();
+    try {
+      const farm = { id: 'farm', key: generateKeyPair() };
+      const good = h.sign(farm, 'batch.create', batchBody('POOL-1'));
+      const forged = h.sign(farm, 'batch.create', batchBody('POOL-2'));
+      forged.statement.nonce = toBase64(randomBytes(16));
+      const stale = h.sign(farm, 'batch.create', batchBody('POOL-3'), { time: '2026-11-22T07:00:00.000Z' });
+      const text = JSON.stringify(good);
+      const bodies: (string | Uint8Array)[] = [
+        text,
+        JSON.stringify(forged),
+        JSON.stringify(stale),
+        JSON.stringify(h.sign(farm, 'log.init', {})),
+        JSON.stringify(h.sign(farm, 'batch.create', { ...batchBody('POOL-4'), quantity: { amount: -1, uom: 'KGM' } })),
+        JSON.stringify({ ...good, sig: 'AAAA' }),
+        JSON.stringify({ statement: good.statement }),
+        `{"sig":"x","sig":"y","statement":{}}`,
+        `${'['.repeat(65)}${']'.repeat(65)}`,
+        text.slice(0, -1),
+        new Uint8Array([0x7b, 0xff, 0x7d]),
+        '[]',
+        'null',
+        JSON.stringify({ ...good, statement: { ...good.statement, body: { ...good.statement.body, attributes: { pad: 'x'.repeat(70_000) } } } }),
+      ];
+      const now = h.clock.now();
+      const skew = 5 * 60_000;
+      const results = await Promise.all(bodies.map((b) => outcome(() => pool.check(typeof b === 'string' ? utf8(b) : b, now, skew))));
+      const inline = await Promise.all(bodies.map((b) => outcome(() => checkSubmissionJson(typeof b === 'string' ? utf8(b) : b, now, skew))));
+      expect(results).toEqual(inline);
+      expect(results[0]!.ok).toBe(true);
+      expect(results.slice(1).map((r) => r.code)).toEqual([
+        'bad_signature',
+        'time_skew',
+        'type_not_allowed',
+        'invalid_body',
+        'invalid_submission',
+        'invalid_submission',
+        'duplicate_key',
+        'json_too_deep',
+        'invalid_json',
+        'invalid_json',
+        'invalid_submission',
+        'invalid_submission',
+        'entry_too_large',
+      ]);
+    } finally {
+      h.close();
+    }
+  });
+});
+
+describe('a ledger checking on the pool', () => {
+  it('appends valid submissions and refuses forged ones with bad_signature', async () => {
+    const h = makeHarness({ checkPool: pool });
+    try {
+      const farm = await h.register('farm', 'producer');
+      const seqs = await Promise.all(Array.from({ length: 20 }, (_, i) => h.append(farm, 'batch.create', batchBody(`P${i}`))));
+      expect(new Set(seqs).size).toBe(20);
+      const forged = h.sign(farm, 'batch.create', batchBody('FORGED'));
+      forged.statement.body.lot = 'FORGED2';
+      const size = h.ledger.size();
+      const res = await h.post(forged);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).code).toBe('bad_signature');
+      const junk = await h.post('{"statement":{},"statement":{}}');
+      expect(junk.status).toBe(400);
+      expect(((await junk.json()) as any).code).toBe('duplicate_key');
+      expect(h.ledger.size()).toBe(size);
+    } finally {
+      h.close();
+    }
+  });
+});
