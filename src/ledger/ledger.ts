@@ -200,7 +200,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
     latestCheckpoint: () => checkpointer.latest,
     waitingSince: () => checkpointer.pendingSince,
     close() {
-      sequencer.close();
+      sequencer.flushNow();
       checkpointer.stop();
       if (retry) clearTimeout(retry);
       guard(() => {

@@ -112,15 +112,6 @@ export class Sequencer {
     this.#acknowledge(this.#size);
   }
 
-  /**
-   * flushNow(), then stops for good: later submissions are refused, and the outcome of a sync
-   * still under way no longer matters (everything was synced here). Used at shutdown.
-   */
-  close(): void {
-    this.flushNow();
-    this.#failed ??= new LedgerError('sequencer_busy', 'the log is shutting down; retry shortly', { retryAfter: 5 });
-  }
-
   #drain(): void {
     this.#scheduled = false;
     if (this.#failed) return;
@@ -152,7 +143,7 @@ export class Sequencer {
       },
       (e: unknown) => {
         this.#syncing = false;
-        if (!this.#failed) this.#syncFailed(e);
+        this.#syncFailed(e);
       },
     );
   }

@@ -82,8 +82,14 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   // shared lock that keeps another process from doing so. SQLite locks the database and -shm
   // files, never the WAL, so this descriptor does not disturb its POSIX locks.
   let walFd = opts.readonly || opts.file === ':memory:' ? undefined : openSync(`${opts.file}-wal`, 'r');
+  let syncing = 0;
+  let closed = false;
   const syncNow = () => {
-    if (walFd !== undefined) fdatasyncSync(walFd);
+    if (walFd !== undefined && !closed) fdatasyncSync(walFd);
+  };
+  const closeWal = () => {
+    if (walFd !== undefined) closeSync(walFd);
+    walFd = undefined;
   };
 
   const p = sql.placeholder;
@@ -242,10 +248,18 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       return r ? { size: r.seq + 1, lastHash: u8(r.hash), lastLoggedAt: r.loggedAt } : { size: 0, lastHash: ZERO, lastLoggedAt: undefined };
     },
     write: <T>(fn: (tx: LedgerTx) => T): T => writeTx(fn) as T,
+    // After close() there is nothing left to sync: closing checkpointed the WAL into the
+    // database file with SQLite's own fsyncs. A sync under way when it closes keeps the
+    // descriptor open until it finishes, so its outcome is the disk's, never a closed descriptor's.
     sync: () =>
       new Promise<void>((resolve, reject) => {
-        if (walFd === undefined) resolve();
-        else fdatasync(walFd, (e) => (e ? reject(e) : resolve()));
+        if (walFd === undefined || closed) return resolve();
+        syncing++;
+        fdatasync(walFd, (e) => {
+          if (--syncing === 0 && closed) closeWal();
+          if (e) reject(e);
+          else resolve();
+        });
       }),
     syncNow,
     snapshot: <T>(fn: () => T): T => (sqlite.inTransaction ? fn() : (readTx.deferred(fn) as T)),
@@ -314,8 +328,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
     close() {
       sqlite.close();
-      if (walFd !== undefined) closeSync(walFd);
-      walFd = undefined;
+      closed = true;
+      if (syncing === 0) closeWal();
     },
   };
 }

@@ -136,30 +136,6 @@ describe('durability', () => {
     chainIntact();
   });
 
-  it('shuts down cleanly while a sync is under way: the shutdown syncs, and the late outcome is ignored', async () => {
-    const fatal: Error[] = [];
-    const f = makeHarness({ onFatal: (e) => fatal.push(e) });
-    try {
-      const grower = await f.register('grower', 'producer');
-      const size = f.ledger.size();
-      let fail: (e: Error) => void = () => {};
-      f.store.sync = () => new Promise((_, reject) => (fail = reject));
-      const res = f.post(f.sign(grower, 'batch.create', batchBody('LATE-1')));
-      await settle();
-      f.ledger.close();
-      expect((await res).status).toBe(201);
-      expect(f.ledger.size()).toBe(size + 1);
-      fail(new Error('EBADF: bad file descriptor, fdatasync'));
-      await settle();
-      expect(fatal).toEqual([]);
-      const after = await f.post(f.sign(grower, 'batch.create', batchBody('LATE-2')));
-      expect(after.status).toBe(503);
-      expect(f.store.head().size).toBe(size + 1);
-    } finally {
-      f.close();
-    }
-  });
-
   it('stops the log when a sync fails, acknowledging nothing it covered', async () => {
     const fatal: Error[] = [];
     const f = makeHarness({ onFatal: (e) => fatal.push(e) });

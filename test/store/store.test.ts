@@ -154,6 +154,20 @@ describe('opening a store', () => {
     expect(again.sqlite.pragma('synchronous', { simple: true })).toBe(1);
     expect((again.sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }).n).toBe(journal.entries.length);
   });
+
+  it('finishes a sync under way when it closes, and syncs nothing after', async () => {
+    // The fdatasync runs on libuv's thread pool; closing the WAL's descriptor under it would
+    // fail it (EBADF), and a failed sync stops the log. Many rounds, so the race would show.
+    for (let i = 0; i < 40; i++) {
+      const store = openStore(tempDir());
+      store.putCheckpoint({ size: 0, root: new Uint8Array(32), note: `n${i}`, signedAt: '2026-11-22T08:00:00.000Z' });
+      const pending = [store.sync(), store.sync()];
+      store.close();
+      await expect(Promise.all(pending)).resolves.toEqual([undefined, undefined]);
+      await expect(store.sync()).resolves.toBeUndefined();
+      expect(() => store.syncNow()).not.toThrow();
+    }
+  });
 });
 
 describe('read snapshots', () => {
