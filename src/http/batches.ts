@@ -37,7 +37,7 @@ export const PAGE_CSP = [
 ].join('; ');
 
 /** Sends an HTML page with the security headers every HTML response of lotproof carries. */
-export function htmlResponse(c: Context, body: string, status: 200 | 400 | 404, lang: Lang): Response {
+export function htmlResponse(c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 400 | 404, lang: Lang): Response {
   c.header('content-type', 'text/html; charset=utf-8');
   c.header('content-security-policy', PAGE_CSP);
   c.header('x-content-type-options', 'nosniff');
@@ -47,7 +47,8 @@ export function htmlResponse(c: Context, body: string, status: 200 | 400 | 404, 
   c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
   c.header('content-language', lang);
   c.header('cache-control', 'no-cache');
-  return c.body(body, status);
+  // Two calls, as Hono's overloads take one body type at a time.
+  return typeof body === 'string' ? c.body(body, status) : c.body(body, status);
 }
 
 /** The page language: an explicit `?lang=` first, then Accept-Language, then Chinese. */
@@ -154,7 +155,7 @@ export function batchRoutes(deps: AppDeps) {
   const app = new Hono();
   const store = ledger.store;
   const scans = new ScanDeduper(config.scanDedupMs ?? 10 * 60_000, clock.now());
-  const pageCache = new Map<string, { body: string; etag: string }>();
+  const pageCache = new Map<string, { body: Uint8Array<ArrayBuffer>; etag: string }>();
   const clientId = deps.clientId ?? (() => 'local');
   // Start building the assets with the app, so the first shopper does not wait for it.
   void pageAssets().then((a) => {
@@ -176,31 +177,28 @@ export function batchRoutes(deps: AppDeps) {
     const linkTypeParam = c.req.query('linkType');
     const machine = prefersJson(accept) || prefersLinkset(accept) || wantsLinkset(linkTypeParam);
     const { lang, inQuery } = pageLang(c);
-    let key: DigitalLinkKey;
-    let batch: BatchRow;
-    let serial: SerialCheck | undefined;
-    try {
-      key = parseDigitalLinkPath(new URL(c.req.url).pathname);
-      // Only a shopper's view of the page counts as a scan of a serial, once per client per
-      // window; machine reads (JSON, linksets, redirects) never do.
-      const now = clock.now();
-      const shopperView = !machine && linkTypeParam === undefined;
-      const count = shopperView && key.serial !== undefined && scans.firstView(clientId(c), encodeDigitalLinkPath(key), now);
-      ({ batch, serial } = resolveItem(store, key, now, count));
-    } catch (e) {
+    const refuse = (e: unknown) => {
       if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
       if (e instanceof LedgerError) {
         c.header('access-control-allow-origin', '*');
         return problemFromError(c, e);
       }
       throw e;
+    };
+    let key: DigitalLinkKey;
+    try {
+      key = parseDigitalLinkPath(new URL(c.req.url).pathname);
+    } catch (e) {
+      return refuse(e);
     }
     const path = encodeDigitalLinkPath(key);
     // Policy: a batch's page and JSON view are cached per path, format, language, log size,
     // checkpoint and day, so any new entry or checkpoint makes a fresh one; they carry an ETag
-    // for conditional requests. Serial pages count scans and are never cached.
+    // for conditional requests. Serial pages count scans and are never cached. A cached view is
+    // answered before the batch is looked up again: it was built from the batch, and the log has
+    // not grown since (the size is in the key), so the batch is still there.
     const json = prefersJson(accept);
-    const plain = !serial && linkTypeParam === undefined && !prefersLinkset(accept);
+    const plain = key.serial === undefined && linkTypeParam === undefined && !prefersLinkset(accept);
     const cacheKey = plain
       ? `${json ? 'json' : 'html'}|${lang}|${inQuery}|${path}|${ledger.size()}|${ledger.latestCheckpoint()?.size ?? 0}|${formatTime(clock.now()).slice(0, 10)}`
       : undefined;
@@ -216,13 +214,28 @@ export function batchRoutes(deps: AppDeps) {
       }
       return htmlResponse(c, cached.body, 200, lang);
     }
-    const remember = (body: string): string => {
+    let batch: BatchRow;
+    let serial: SerialCheck | undefined;
+    try {
+      // Only a shopper's view of the page counts as a scan of a serial, once per client per
+      // window; machine reads (JSON, linksets, redirects) never do.
+      const now = clock.now();
+      const shopperView = !machine && linkTypeParam === undefined;
+      const count = shopperView && key.serial !== undefined && scans.firstView(clientId(c), path, now);
+      ({ batch, serial } = resolveItem(store, key, now, count));
+    } catch (e) {
+      return refuse(e);
+    }
+    /** Keeps a view's answer, encoded once: a cached answer is sent as bytes, as stored. */
+    const remember = (body: string): string | Uint8Array<ArrayBuffer> => {
       if (!cacheKey) return body;
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+      // Its own exactly sized buffer (a small Buffer would be a slice of a shared pool).
+      const bytes = new TextEncoder().encode(body);
+      const etag = `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 22)}"`;
       if (pageCache.size >= PAGE_CACHE_SIZE) pageCache.delete(pageCache.keys().next().value!);
-      pageCache.set(cacheKey, { body, etag });
+      pageCache.set(cacheKey, { body: bytes, etag });
       c.header('etag', etag);
-      return body;
+      return bytes;
     };
     const view = store.snapshot(() => batchView(store, batch, clock.now()));
     const links = () => batchLinks(config.publicUrl, path, view);
@@ -243,7 +256,8 @@ export function batchRoutes(deps: AppDeps) {
       deps.metrics?.pageViews.inc({ format: 'json' });
       if (serial) return c.json({ ...view, serial: { value: key.serial, genuine: true, issuedSeq: serial.issuedSeq, scans: serial.scans, firstScanAt: serial.firstScanAt } });
       c.header('content-type', 'application/json');
-      return c.body(remember(JSON.stringify(view)));
+      const answer = remember(JSON.stringify(view));
+      return typeof answer === 'string' ? c.body(answer) : c.body(answer); // (one body type per overload)
     }
     deps.metrics?.pageViews.inc({ format: 'html' });
 
