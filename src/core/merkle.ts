@@ -140,11 +140,30 @@ export function rootAt(size: number, read: NodeReader): Uint8Array {
 }
 
 /**
+ * Hashes of ranges that are not single stored nodes (the right edge of a tree whose size is not a
+ * power of two), keyed "start:end". Inclusion proofs into one tree size all need the same few,
+ * and a range's hash never changes once the tree holds its leaves, so a caller may keep them
+ * across proofs (and bounds the map itself).
+ */
+export type SubtreeMemo = Map<string, Uint8Array>;
+
+function memoSubtreeHash(start: number, end: number, read: NodeReader, memo: SubtreeMemo | undefined): Uint8Array {
+  const n = end - start;
+  // A complete subtree (a power of two of leaves, at an aligned start) is one stored node.
+  if (!memo || n === 2 ** (bitLength(n) - 1)) return subtreeHash(start, end, read);
+  const key = `${start}:${end}`;
+  let h = memo.get(key);
+  if (!h) memo.set(key, (h = subtreeHash(start, end, read)));
+  return h;
+}
+
+/**
  * RFC 9162 §2.1.3.1: the inclusion proof PATH(index, D[0:size]), ordered from the leaf's sibling
  * up to the root's child. Reads at most 2 log2(size) nodes. Throws LedgerError
- * proof_out_of_range unless 0 <= index < size are safe integers.
+ * proof_out_of_range unless 0 <= index < size are safe integers. With `memo`, the hashes of
+ * ranges that are not stored nodes are taken from it and added to it.
  */
-export function inclusionProof(index: number, size: number, read: NodeReader): Uint8Array[] {
+export function inclusionProof(index: number, size: number, read: NodeReader, memo?: SubtreeMemo): Uint8Array[] {
   if (!isSize(index) || !isSize(size) || index >= size) {
     throw outOfRange(`leaf index ${index} is not in a tree of size ${size}`);
   }
@@ -158,7 +177,7 @@ export function inclusionProof(index: number, size: number, read: NodeReader): U
   while (n > 1) {
     const k = splitPoint(n);
     if (m < k) {
-      siblings.push(subtreeHash(start + k, start + n, read));
+      siblings.push(memoSubtreeHash(start + k, start + n, read, memo));
       n = k;
     } else {
       siblings.push(readNode(read, bitLength(k) - 1, start / k));

@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { formatReceipt } from '../core/receipt.ts';
-import { inclusionProof } from '../core/merkle.ts';
 import type { Submission } from '../core/statement.ts';
 import type { AppDeps } from './app.ts';
 import { entriesPostQuery, parseParams, seqParams } from './schemas.ts';
@@ -33,7 +32,7 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
     const out: AppendedAnswer = { seq: a.seq, hash: toBase64(a.hash), loggedAt: a.entry.loggedAt };
     if (wait === 'checkpoint') {
       const cp = await ledger.waitForCheckpoint(a.seq);
-      const proof = inclusionProof(a.seq, cp.size, ledger.integrator.read);
+      const proof = ledger.integrator.inclusionProof(a.seq, cp.size);
       out.checkpoint = cp.note;
       out.receipt = formatReceipt({ index: a.seq, proof, checkpointNote: cp.note });
     }

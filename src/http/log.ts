@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
-import { consistencyProof, inclusionProof } from '../core/merkle.ts';
+import { consistencyProof } from '../core/merkle.ts';
 import { formatReceipt } from '../core/receipt.ts';
 import { encodeEntryBundle, parseTilePath, readTileHashes, tileWidth, TILE_WIDTH } from '../core/tiles.ts';
 import type { AppDeps } from './app.ts';
@@ -64,7 +64,7 @@ export function logRoutes({ ledger }: AppDeps) {
     const size = q.size ?? latest().size;
     if (size > ledger.integrator.size) throw new LedgerError('proof_out_of_range', `the tree has ${ledger.integrator.size} leaves, not ${size}`);
     if (index >= size) throw new LedgerError('proof_out_of_range', `index ${index} is not below size ${size}`);
-    const hashes = store.snapshot(() => inclusionProof(index, size, ledger.integrator.read)).map(toBase64);
+    const hashes = ledger.integrator.inclusionProof(index, size).map(toBase64);
     return c.json({ index, size, hashes });
   });
 
@@ -84,7 +84,7 @@ export function logRoutes({ ledger }: AppDeps) {
     if (seq >= cp.size) {
       throw new LedgerError('not_found', `entry ${seq} is not yet covered by a signed checkpoint (size ${cp.size}); retry in a second`);
     }
-    const proof = store.snapshot(() => inclusionProof(seq, cp.size, ledger.integrator.read));
+    const proof = ledger.integrator.inclusionProof(seq, cp.size);
     c.header('content-type', 'text/plain; charset=utf-8');
     return c.body(formatReceipt({ index: seq, proof, checkpointNote: cp.note }));
   });

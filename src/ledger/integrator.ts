@@ -8,6 +8,8 @@ import { InvariantError } from '../core/errors.ts';
 import {
   consistencyProof,
   HASH_SIZE,
+  inclusionProof,
+  type SubtreeMemo,
   Frontier,
   hashLeaf,
   rootAt,
@@ -62,8 +64,12 @@ class NodeCache {
   }
 }
 
+/** Policy: how many right-edge subtree hashes the integrator keeps for proofs (about 50 bytes each). */
+const MEMO_RANGES = 4096;
+
 export class Integrator {
   readonly #store: Store;
+  readonly #memo: SubtreeMemo = new Map();
   #frontier: Frontier;
   readonly #cache: NodeCache;
   readonly read: NodeReader;
@@ -85,6 +91,16 @@ export class Integrator {
 
   get size(): number {
     return this.#frontier.size;
+  }
+
+  /**
+   * The inclusion proof of leaf `index` in the tree of `size` leaves (size ≤ this.size), read
+   * as one snapshot. Proofs into one size share the hashes of its right edge's incomplete
+   * subtrees; they are kept (a few per size, at most MEMO_RANGES in all), as they never change.
+   */
+  inclusionProof(index: number, size: number): Uint8Array[] {
+    if (this.#memo.size > MEMO_RANGES) this.#memo.clear();
+    return this.#store.snapshot(() => inclusionProof(index, size, this.read, this.#memo));
   }
 
   root(): Uint8Array {

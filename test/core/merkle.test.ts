@@ -23,6 +23,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type NodeReader,
+  type SubtreeMemo,
 } from '../../src/core/merkle.ts';
 
 const VECTORS = fileURLToPath(new URL('../vectors/transparency-dev-merkle/', import.meta.url));
@@ -424,6 +425,25 @@ describe('draft-ietf-plants-merkle-tree-certs subtree digests (testonly/vectors_
 // ---------------------------------------------------------------------------------------------
 
 describe('every proof in every tree up to 64 leaves', () => {
+  it('is the same with a subtree memo shared across sizes, which keeps only ranges that are not nodes', () => {
+    const count = 64;
+    const log = buildLog(count, 11);
+    const memo: SubtreeMemo = new Map();
+    for (let size = 1; size <= count; size++) {
+      const read = readerFor(log.nodes, size);
+      for (let index = 0; index < size; index++) {
+        expect(inclusionProof(index, size, read, memo).map(toHex), `${index} of ${size}`).toEqual(inclusionProof(index, size, read).map(toHex));
+      }
+    }
+    expect(memo.size).toBeGreaterThan(0);
+    for (const key of memo.keys()) {
+      const [start, end] = key.split(':').map(Number) as [number, number];
+      const n = end - start;
+      expect(n & (n - 1), key).not.toBe(0);
+      expect(toHex(memo.get(key)!)).toBe(toHex(subtreeHash(start, end, readerFor(log.nodes, count))));
+    }
+  });
+
   it('verifies, and reads O(log n) nodes', () => {
     const count = 64;
     const log = buildLog(count, 7);
