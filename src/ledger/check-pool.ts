@@ -13,6 +13,8 @@ import { LedgerError } from '../core/errors.ts';
 import type { Submission } from '../core/statement.ts';
 import { loadEsbuild } from './bundle.ts';
 import { checkSubmissionJson } from './check.ts';
+import { verifyEd25519Node } from './verifier.ts';
+import { toBase64 } from '../core/bytes.ts';
 
 export interface VerifyJob {
   message: Uint8Array;
@@ -62,34 +64,44 @@ async function workerScript(): Promise<string> {
 interface Pending {
   job: CheckJob;
   resolve: (r: CheckResult) => void;
-  reject: (e: Error) => void;
 }
 
-/** A pool of `size` checker threads (size ≥ 1). Rejects if the worker script cannot be built. */
+/**
+ * A pool of `size` checker threads (size ≥ 1). Rejects if the worker script cannot be built. A
+ * worker that dies (it catches each check's own errors, so that takes a bug or running out of
+ * memory) hands what it held back to the caller's thread, and the pool goes on without it;
+ * with no worker left, every check runs on the caller's thread.
+ */
 export async function createCheckPool(size: number, maxBatch = 256): Promise<CheckPool> {
   const script = await workerScript();
-  const workers = Array.from({ length: size }, () => {
-    const w = new Worker(script, { eval: true });
-    w.unref();
-    return w;
-  });
-  const inflight = new Map<number, Pending[]>();
+  const live = new Set<Worker>();
+  const inflight = new Map<number, { worker: Worker; batch: Pending[] }>();
   let nextId = 0;
   let next = 0;
   let queue: Pending[] = [];
   let scheduled = false;
+  let closing = false;
+  const RETRY: CheckResult = { ok: false, retry: true };
 
-  for (const w of workers) {
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(script, { eval: true });
+    w.unref();
+    live.add(w);
     w.on('message', ({ id, results }: { id: number; results: CheckResult[] }) => {
-      const batch = inflight.get(id);
-      if (!batch) return;
+      const held = inflight.get(id);
+      if (!held) return;
       inflight.delete(id);
-      batch.forEach((p, i) => p.resolve(results[i]!));
+      held.batch.forEach((p, k) => p.resolve(results[k]!));
     });
-    w.on('error', (e) => {
-      for (const [id, batch] of inflight) {
+    // An 'error' is followed by 'exit'; listening keeps it from being thrown on this thread.
+    w.on('error', () => {});
+    w.on('exit', () => {
+      live.delete(w);
+      if (closing) return;
+      for (const [id, held] of inflight) {
+        if (held.worker !== w) continue;
         inflight.delete(id);
-        for (const p of batch) p.reject(e);
+        for (const p of held.batch) p.resolve(RETRY);
       }
     });
   }
@@ -98,14 +110,20 @@ export async function createCheckPool(size: number, maxBatch = 256): Promise<Che
     scheduled = false;
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
+      const workers = [...live];
+      if (workers.length === 0) {
+        for (const p of batch) p.resolve(RETRY);
+        continue;
+      }
+      const worker = workers[next++ % workers.length]!;
       const id = nextId++;
-      inflight.set(id, batch);
-      workers[next++ % workers.length]!.postMessage({ id, jobs: batch.map((p) => p.job) });
+      inflight.set(id, { worker, batch });
+      worker.postMessage({ id, jobs: batch.map((p) => p.job) });
     }
   };
   const run = (job: CheckJob) =>
-    new Promise<CheckResult>((resolve, reject) => {
-      queue.push({ job, resolve, reject });
+    new Promise<CheckResult>((resolve) => {
+      queue.push({ job, resolve });
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
@@ -121,10 +139,13 @@ export async function createCheckPool(size: number, maxBatch = 256): Promise<Che
     },
     async verify(job) {
       if (job.signature.length !== 64 || job.publicKey.length !== 32) return false;
-      return (await run({ kind: 'verify', ...job })).ok;
+      const r = await run({ kind: 'verify', ...job });
+      if ('retry' in r) return verifyEd25519Node(job.signature, job.message, toBase64(job.publicKey));
+      return r.ok;
     },
     async close() {
-      await Promise.all(workers.map((w) => w.terminate()));
+      closing = true;
+      await Promise.all([...live].map((w) => w.terminate()));
     },
   };
 }

@@ -3,6 +3,7 @@
 // malformed submissions exactly as without it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { toBase64, utf8 } from '../../src/core/bytes.ts';
 import { LedgerError } from '../../src/core/errors.ts';
 import { generateKeyPair, sign } from '../../src/core/ed25519.ts';
@@ -98,6 +99,47 @@ describe('check pool', () => {
       ]);
     } finally {
       h.close();
+    }
+  });
+});
+
+describe('a check pool whose worker dies', () => {
+  it("hands the dead worker's checks back to the caller's thread, and goes on without it", async () => {
+    const lone = await createCheckPool(1);
+    const h = makeHarness();
+    const post = Worker.prototype.postMessage;
+    try {
+      const farm = { id: 'farm', key: generateKeyPair() };
+      const good = h.sign(farm, 'batch.create', batchBody('DEAD-1'));
+      const forged = { ...good, statement: { ...good.statement, nonce: toBase64(randomBytes(16)) } };
+      const now = h.clock.now();
+      const skew = 5 * 60_000;
+      const message = randomBytes(40);
+      const signature = sign(message, farm.key.secretKey);
+      // The worker dies while it holds the batch, as a crashed thread would.
+      Worker.prototype.postMessage = function (this: Worker) {
+        void this.terminate();
+      };
+      const held = await Promise.all([
+        outcome(() => lone.check(utf8(JSON.stringify(good)), now, skew)),
+        outcome(() => lone.check(utf8(JSON.stringify(forged)), now, skew)),
+        lone.verify({ message, signature, publicKey: farm.key.publicKey }),
+        lone.verify({ message, signature: signature.map((b, i) => (i === 0 ? b ^ 1 : b)), publicKey: farm.key.publicKey }),
+      ]);
+      Worker.prototype.postMessage = post;
+      const inline = [
+        await outcome(() => checkSubmissionJson(utf8(JSON.stringify(good)), now, skew)),
+        await outcome(() => checkSubmissionJson(utf8(JSON.stringify(forged)), now, skew)),
+      ];
+      expect(held).toEqual([...inline, true, false]);
+      expect((held[1] as { code: string }).code).toBe('bad_signature');
+      // No worker is left: the pool checks on the caller's thread from now on.
+      expect(await outcome(() => lone.check(utf8(JSON.stringify(good)), now, skew))).toEqual(inline[0]);
+      expect(await lone.verify({ message, signature, publicKey: farm.key.publicKey })).toBe(true);
+    } finally {
+      Worker.prototype.postMessage = post;
+      h.close();
+      await lone.close();
     }
   });
 });
