@@ -48,12 +48,18 @@ function invalid(why: string): never {
  * The receipt text: the header line, an optional `extra <base64>` line, `index <decimal>`, one
  * base64 proof hash per line, an empty line, then the checkpoint note verbatim.
  */
+/** The last checkpoint note found well formed: a log formats many receipts under one checkpoint. */
+let wellFormedNote: string | undefined;
+
 export function formatReceipt(r: Receipt): string {
   if (!Number.isSafeInteger(r.index) || r.index < 0) invalid('the index must be a non-negative integer');
   if (r.proof.length > MAX_PROOF_HASHES) invalid(`more than ${MAX_PROOF_HASHES} proof hashes`);
   for (const h of r.proof) if (h.length !== 32) invalid('a proof hash is 32 bytes');
   // Syntax only: the reader verifies the signatures.
-  parseCheckpointBody(parseNote(r.checkpointNote).text);
+  if (r.checkpointNote !== wellFormedNote) {
+    parseCheckpointBody(parseNote(r.checkpointNote).text);
+    wellFormedNote = r.checkpointNote;
+  }
   let out = `${RECEIPT_HEADER}\n`;
   if (r.extra !== undefined) out += `extra ${toBase64(r.extra)}\n`;
   out += `index ${r.index}\n`;

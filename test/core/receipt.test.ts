@@ -127,6 +127,12 @@ describe('tlog-proof format', () => {
     expect(codeOf(() => formatReceipt({ index: 0, proof: [], checkpointNote: 'not a note\n' }))).toBe('invalid_note');
     const notACheckpoint = signNote('hello\n', origin, logKey);
     expect(codeOf(() => formatReceipt({ index: 0, proof: [], checkpointNote: notACheckpoint }))).toBe('invalid_checkpoint');
+    // The well-formed note is remembered, a refused one never is: each is judged alike again.
+    for (let i = 0; i < 2; i++) {
+      expect(formatReceipt({ index: 0, proof: [], checkpointNote: note }).endsWith(note)).toBe(true);
+      expect(codeOf(() => formatReceipt({ index: 0, proof: [], checkpointNote: notACheckpoint }))).toBe('invalid_checkpoint');
+      expect(codeOf(() => formatReceipt({ index: 0, proof: [], checkpointNote: 'not a note\n' }))).toBe('invalid_note');
+    }
     expect(codeOf(() => parseReceipt(`c2sp.org/tlog-proof@v1\nindex 0\n\n${notACheckpoint}`))).toBe('invalid_receipt');
   });
 });
