@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ import Database from 'better-sqlite3';
 import QRCode from 'qrcode';
 import { encodePrivateKeyPem, generateKeyPair, sign as nobleSign, verify as nobleVerify } from '../../src/core/ed25519.ts';
 import { parseBatchName } from '../../src/core/gs1.ts';
+import { sodiumPath, type Sodium } from '../../src/ledger/verifier.ts';
 import { findBatch, genealogyView } from '../../src/ledger/views.ts';
 import { labelFormat, renderLabelSheet } from '../../src/pages/labels.ts';
 import { qrSvg } from '../../src/pages/qr.ts';
@@ -89,6 +91,12 @@ const median = (xs: number[]) => {
 };
 const fig = (id: string) => figures.find((f) => f.id === id);
 const med = (id: string) => median(fig(id)?.values ?? []);
+/** The machine's 2-core Ed25519 verify rate: the faster of OpenSSL and libsodium (when it loads), as the hot paths ask libsodium first. */
+const verify2Limit = () => {
+  const node = med('limit.verify.node2');
+  const sodium = fig('limit.verify.sodium2')?.values.length ? med('limit.verify.sodium2') : 0;
+  return sodium > node ? { rate: sodium, what: 'libsodium verify on 2 threads' } : { rate: node, what: 'node:crypto verify on 2 threads' };
+};
 function add(f: Figure): Figure {
   figures.push(f);
   say(`${f.what}: ${f.values.map((v) => +v.toFixed(2)).join(', ')} ${f.unit}`);
@@ -267,20 +275,38 @@ function verifyRateNoble(seconds: number): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-/** node:crypto verify on `threads` worker threads at once (the main thread waits). */
-async function verifyRateNodeThreads(threads: number, seconds: number): Promise<number> {
+/** libsodium's verify (sodium-native) on one core, or undefined where it does not load. */
+function verifyRateSodium(seconds: number): number | undefined {
+  const path = sodiumPath();
+  if (!path) return undefined;
+  const sodium = createRequire(path)(path) as Sodium;
+  const kp = generateKeyPair();
+  const msg = randomBytes(400);
+  const sig = nobleSign(msg, kp.secretKey);
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) for (let i = 0; i < 100; i++, n++) sodium.crypto_sign_verify_detached(sig, msg, kp.publicKey);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Verify on `threads` worker threads at once (the main thread waits): node:crypto, or libsodium from `sodium` (a path). */
+async function verifyRateThreads(threads: number, seconds: number, sodium?: string): Promise<number> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const c = require('node:crypto');
     const { privateKey, publicKey } = c.generateKeyPairSync('ed25519');
     const msg = c.randomBytes(400); const sig = c.sign(null, msg, privateKey);
+    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+    const s = workerData.sodium ? require('node:module').createRequire(workerData.sodium)(workerData.sodium) : undefined;
+    const verify = s ? () => s.crypto_sign_verify_detached(sig, msg, raw) : () => c.verify(null, msg, publicKey, sig);
     parentPort.once('message', (start) => {
       while (Date.now() < start) {}
-      let n = 0; const t0 = performance.now(); const end = t0 + workerData * 1000;
-      while (performance.now() < end) for (let i = 0; i < 100; i++, n++) c.verify(null, msg, publicKey, sig);
+      let n = 0; const t0 = performance.now(); const end = t0 + workerData.seconds * 1000;
+      while (performance.now() < end) for (let i = 0; i < 100; i++, n++) verify();
       parentPort.postMessage(n / ((performance.now() - t0) / 1000));
     });`;
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: seconds }));
+  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { seconds, sodium } }));
   await new Promise((r) => setTimeout(r, 300));
   const start = Date.now() + 50;
   const rates = await Promise.all(
@@ -397,16 +423,26 @@ async function main(): Promise<void> {
     const node1: number[] = [];
     const noble1: number[] = [];
     const node2: number[] = [];
+    const sodium1: number[] = [];
+    const sodium2: number[] = [];
+    const sodium = sodiumPath();
     const sql: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       node1.push(verifyRateNode(LIMIT_SECONDS));
       noble1.push(verifyRateNoble(LIMIT_SECONDS));
-      node2.push(await verifyRateNodeThreads(2, LIMIT_SECONDS));
+      node2.push(await verifyRateThreads(2, LIMIT_SECONDS));
+      if (sodium) {
+        sodium1.push(verifyRateSodium(LIMIT_SECONDS)!);
+        sodium2.push(await verifyRateThreads(2, LIMIT_SECONDS, sodium));
+      }
       sql.push(sqliteInsertRate(LIMIT_SECONDS));
     }
     add({ id: 'limit.verify.node1', section: 'limits', what: 'Ed25519 verify, node:crypto (OpenSSL), 1 core', unit: 'verifies/s', values: node1 });
     add({ id: 'limit.verify.noble1', section: 'limits', what: 'Ed25519 verify, @noble/ed25519, 1 core', unit: 'verifies/s', values: noble1 });
     add({ id: 'limit.verify.node2', section: 'limits', what: 'Ed25519 verify, node:crypto, 2 worker threads', unit: 'verifies/s', values: node2 });
+    const noSodium = sodium ? undefined : 'sodium-native did not load (optional dependency); not measured';
+    add({ id: 'limit.verify.sodium1', section: 'limits', what: 'Ed25519 verify, libsodium (sodium-native), 1 core', unit: 'verifies/s', values: sodium1, note: noSodium });
+    add({ id: 'limit.verify.sodium2', section: 'limits', what: 'Ed25519 verify, libsodium, 2 worker threads', unit: 'verifies/s', values: sodium2, note: noSodium });
     add({ id: 'limit.sqlite', section: 'limits', what: 'SQLite inserts, WAL + synchronous=FULL, 500-row transactions of 600 B', unit: 'rows/s', values: sql });
   });
 
@@ -437,7 +473,7 @@ async function main(): Promise<void> {
     }
     await stop(svc.child);
     rmSync(dir, { recursive: true, force: true });
-    const verify2 = med('limit.verify.node2');
+    const verify2 = verify2Limit().rate;
     for (const g of WRK ? (['wrk', 'node'] as const) : (['node'] as const)) {
       const rs = runs[g];
       const gen = g === 'wrk' ? 'wrk' : 'Node generator';
@@ -672,7 +708,8 @@ async function main(): Promise<void> {
     } finally {
       await stop(auditServer.child);
     }
-    const verify2 = med('limit.verify.node2');
+    const { rate: verify2, what: verify2What } = verify2Limit();
+    const node2 = med('limit.verify.node2');
     const perEntry = (s: number) => ((s / ds.entries) * 1e6).toFixed(0);
     add({
       id: 'audit.rate',
@@ -681,8 +718,8 @@ async function main(): Promise<void> {
       unit: 'entries/s',
       values: rates,
       target: { op: '>=', value: 0.8 * verify2, text: `≥ 80% of 2-core verify (${fmt(0.8 * verify2)})` },
-      limit: `${pct(median(rates), verify2)} of node:crypto verify on 2 threads (${fmt(verify2)}/s)`,
-      note: `CPU per entry: auditor ${cpu.map((c) => perEntry(c.auditor)).join(' / ')} µs, the log serving it ${cpu.map((c) => perEntry(c.server)).join(' / ')} µs (a verify alone is ${(1e6 / med('limit.verify.node1')).toFixed(0)} µs)`,
+      limit: `${pct(median(rates), verify2)} of ${verify2What} (${fmt(verify2)}/s)${verify2 !== node2 ? `; ${pct(median(rates), node2)} of node:crypto verify on 2 threads (${fmt(node2)}/s)` : ''}`,
+      note: `CPU per entry: auditor ${cpu.map((c) => perEntry(c.auditor)).join(' / ')} µs, the log serving it ${cpu.map((c) => perEntry(c.server)).join(' / ')} µs (a verify alone is ${(1e6 / (verify2 !== node2 ? med('limit.verify.sodium1') : med('limit.verify.node1'))).toFixed(0)} µs)`,
     });
     add({ id: 'audit.rss', section: 'audit', what: '`lotproof audit` peak resident memory (VmHWM)', unit: 'MB', values: rss, target: atMost(256), note: 'MiB, all threads' });
   });

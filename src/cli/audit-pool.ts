@@ -1,12 +1,14 @@
 // The auditor's stateless per-leaf checks on worker threads: whether each leaf is the JCS
 // (RFC 8785) form of its JSON, its RFC 6962 leaf hash and SHA-256 (node:crypto), whether that
 // leaf hash is the one in the log's hash tile, and its statement's Ed25519 signature (RFC 8032,
-// OpenSSL through node:crypto, cross-tested with noble in test/core/ed25519.test.ts). The
+// as OpenSSL answers through node:crypto, with libsodium asked first as src/ledger/verifier.ts
+// does; cross-tested with noble in test/core/ed25519.test.ts). The
 // order-dependent checks (seq, prev chain, time order, role replay, the root) stay with the
 // LogVerifier on the caller's thread. A leaf the workers do not pass is not judged here: the
 // verifier re-checks it in full and reports it exactly as it would have without them.
 import { Worker } from 'node:worker_threads';
 import type { CheckedLeaf } from '../ledger/audit.ts';
+import { sodiumPath } from '../ledger/verifier.ts';
 
 export interface TileChecks {
   /** What passed every check, per leaf; undefined where anything did not. */
@@ -32,6 +34,10 @@ export interface LeafCheckPool {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash, createPublicKey, verify } = require('node:crypto');
+const { createRequire } = require('node:module');
+// libsodium first where it loaded; its accepts are a subset of OpenSSL's (src/ledger/verifier.ts),
+// so its "yes" stands and a "no" is asked of OpenSSL.
+const sodium = workerData.sodium ? createRequire(workerData.sodium)(workerData.sodium) : undefined;
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const CONTEXT = Buffer.from('lotproof/statement/v1\\n');
 const KEY = Buffer.from(',"statement":');
@@ -67,7 +73,7 @@ function publicKey(s) {
   if (k === undefined) {
     const pub = base64(s, 32);
     try {
-      k = pub ? createPublicKey({ key: Buffer.concat([SPKI, pub]), format: 'der', type: 'spki' }) : null;
+      k = pub ? { raw: pub, key: createPublicKey({ key: Buffer.concat([SPKI, pub]), format: 'der', type: 'spki' }) } : null;
     } catch {
       k = null;
     }
@@ -101,7 +107,7 @@ function check(leaf, tileHash, out, o) {
   if (i < 0 || leaf.length < TAIL.length || !leaf.subarray(leaf.length - TAIL.length).equals(TAIL)) return 0;
   const message = Buffer.concat([CONTEXT, leaf.subarray(i + KEY.length, leaf.length - TAIL.length)]);
   try {
-    if (!verify(null, message, key, sig)) return 0;
+    if (!(sodium && sodium.crypto_sign_verify_detached(sig, message, key.raw)) && !verify(null, message, key.key, sig)) return 0;
   } catch {
     return 0;
   }
@@ -130,12 +136,13 @@ parentPort.on('message', async ({ id, n, buf }) => {
 /** A pool of `size` worker threads (size ≥ 1); each tile goes to the one with the least queued. */
 export function createLeafCheckPool(size: number): LeafCheckPool {
   const canonicalizeUrl = import.meta.resolve('canonicalize');
+  const sodium = sodiumPath();
   const pending = new Map<number, { resolve: (r: TileChecks) => void; reject: (e: Error) => void; worker: number; n: number }>();
   const load = new Array<number>(size).fill(0);
   const free: ArrayBuffer[] = [];
   let nextId = 0;
   const workers = Array.from({ length: size }, (_, w) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { canonicalize: canonicalizeUrl } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { canonicalize: canonicalizeUrl, sodium } });
     worker.unref();
     worker.on('message', ({ id, buf }: { id: number; buf: ArrayBuffer }) => {
       const p = pending.get(id);

@@ -13,7 +13,7 @@ import { LedgerError } from '../core/errors.ts';
 import type { Submission } from '../core/statement.ts';
 import { loadEsbuild } from './bundle.ts';
 import { checkSubmissionJson } from './check.ts';
-import { verifyEd25519Node } from './verifier.ts';
+import { sodiumPath, verifyEd25519Node } from './verifier.ts';
 import { toBase64 } from '../core/bytes.ts';
 
 export interface VerifyJob {
@@ -56,6 +56,8 @@ async function workerScript(): Promise<string> {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
+    // A native addon: the worker loads it at run time, from the path it is given.
+    external: ['sodium-native'],
     logLevel: 'silent',
   });
   return out.outputFiles[0]!.text;
@@ -82,9 +84,10 @@ export async function createCheckPool(size: number, maxBatch = 256): Promise<Che
   let scheduled = false;
   let closing = false;
   const RETRY: CheckResult = { ok: false, retry: true };
+  const sodium = sodiumPath();
 
   for (let i = 0; i < size; i++) {
-    const w = new Worker(script, { eval: true });
+    const w = new Worker(script, { eval: true, workerData: { sodium } });
     w.unref();
     live.add(w);
     w.on('message', ({ id, results }: { id: number; results: CheckResult[] }) => {

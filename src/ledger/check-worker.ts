@@ -1,11 +1,14 @@
 // A check pool thread (check-pool.ts): runs the stateless submission checks of check.ts on
 // batches of jobs from the main thread. Bundled by esbuild into one script when the pool starts.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { LedgerError } from '../core/errors.ts';
 import { checkSubmissionJson } from './check.ts';
-import { verifyEd25519Node } from './verifier.ts';
+import { useSodium, verifyEd25519Node } from './verifier.ts';
 import { toBase64 } from '../core/bytes.ts';
 import type { CheckJob, CheckResult } from './check-pool.ts';
+
+// libsodium, if the pool found it, from the very file the main thread would load (verifier.ts).
+useSodium((workerData as { sodium?: string } | undefined)?.sodium);
 
 function run(job: CheckJob): CheckResult {
   if (job.kind === 'verify') return { ok: verifyEd25519Node(job.signature, job.message, toBase64(job.publicKey)) };

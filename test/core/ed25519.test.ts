@@ -22,7 +22,8 @@ import {
   verify,
 } from '../../src/core/ed25519.ts';
 import { LedgerError } from '../../src/core/errors.ts';
-import { verifyEd25519Node } from '../../src/ledger/verifier.ts';
+import { createRequire } from 'node:module';
+import { sodiumPath, useSodium, verifyBackend, verifyEd25519Node, type Sodium } from '../../src/ledger/verifier.ts';
 
 const VECTORS = fileURLToPath(new URL('../vectors/', import.meta.url));
 const readJson = (path: string): any => JSON.parse(readFileSync(VECTORS + path, 'utf8'));
@@ -210,9 +211,16 @@ describe('node:crypto and our verify', () => {
     'speccheck 11: noble false, OpenSSL true',
   ];
 
-  it('the server hot path (src/ledger/verifier.ts) answers exactly as OpenSSL does here', () => {
-    const differ = allTriples().filter((t) => verifyEd25519Node(t.sig, t.msg, toBase64(t.pub)) !== opensslVerify(t.sig, t.msg, t.pub));
-    expect(differ.map((t) => t.name)).toEqual([]);
+  it('the server hot path (src/ledger/verifier.ts) answers exactly as OpenSSL does here, with and without libsodium', () => {
+    try {
+      for (const path of [sodiumPath(), undefined]) {
+        useSodium(path);
+        const differ = allTriples().filter((t) => verifyEd25519Node(t.sig, t.msg, toBase64(t.pub)) !== opensslVerify(t.sig, t.msg, t.pub));
+        expect(differ.map((t) => t.name)).toEqual([]);
+      }
+    } finally {
+      useSodium(sodiumPath());
+    }
   });
 
   it('accept and reject the same signatures on every vector, except the speccheck cases above', () => {
@@ -263,6 +271,52 @@ describe('node:crypto and our verify', () => {
       expect(toHex(theirs)).toBe(toHex(ours)); // Ed25519 is deterministic
       expect(opensslVerify(ours, msg, kp.publicKey)).toBe(true);
       expect(opensslVerify(flip(ours, 10), msg, kp.publicKey)).toBe(false);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// libsodium (sodium-native), which the hot path asks before OpenSSL
+// ---------------------------------------------------------------------------------------------
+
+describe('libsodium, asked first on the hot path', () => {
+  // sodium-native is an optional dependency with prebuilt binaries for this platform: npm ci
+  // installs it, so here it must load (LOTPROOF_SODIUM=0 is the switch that turns it off).
+  const path = sodiumPath();
+  const sodium = path ? (createRequire(path)(path) as Sodium) : undefined;
+  const sodiumVerify = (t: { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array }) =>
+    t.sig.length === 64 && t.pub.length === 32 && sodium!.crypto_sign_verify_detached(t.sig, t.msg, t.pub);
+
+  it('loads, and the hot path uses it', () => {
+    expect(path, 'sodium-native did not load; run npm ci').toBeDefined();
+    expect(verifyBackend()).toBe('libsodium');
+  });
+
+  it('accepts nothing OpenSSL refuses, on every vector and mutation (so its "yes" can stand)', () => {
+    const laxer = allTriples().filter((t) => sodiumVerify(t) && !opensslVerify(t.sig, t.msg, t.pub));
+    expect(laxer.map((t) => t.name)).toEqual([]);
+  });
+
+  it('refuses more than OpenSSL only on the crafted small-order cases', () => {
+    // speccheck 0, 1, 11: a small-order key; speccheck 2: a small-order R. OpenSSL accepts them
+    // and so does the hot path, which asks OpenSSL again whenever libsodium says no.
+    const stricter = allTriples().filter((t) => !sodiumVerify(t) && opensslVerify(t.sig, t.msg, t.pub));
+    expect(stricter.map((t) => t.name)).toEqual(['speccheck 0', 'speccheck 1', 'speccheck 2', 'speccheck 11']);
+    for (const t of stricter) expect(verifyEd25519Node(t.sig, t.msg, toBase64(t.pub))).toBe(true);
+  });
+
+  it('agrees with OpenSSL on random keys, messages and one-bit changes', () => {
+    for (let i = 0; i < 50; i++) {
+      const kp = generateKeyPair();
+      const msg = new Uint8Array(i * 13).map((_, j) => (j * 17 + i) & 0xff);
+      const sig = sign(msg, kp.secretKey);
+      const cases: { sig: Uint8Array; msg: Uint8Array; pub: Uint8Array }[] = [
+        { sig, msg, pub: kp.publicKey },
+        { sig: flip(sig, i % 64, i % 8), msg, pub: kp.publicKey },
+        { sig, msg, pub: flip(kp.publicKey, i % 32, (i + 3) % 8) },
+      ];
+      if (msg.length > 0) cases.push({ sig, msg: flip(msg, i % msg.length), pub: kp.publicKey });
+      for (const t of cases) expect(sodiumVerify(t)).toBe(opensslVerify(t.sig, t.msg, t.pub));
     }
   });
 });
