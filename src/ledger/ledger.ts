@@ -103,6 +103,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
   };
 
   const integrator = new Integrator(store);
+  let integrationWaits = false;
   const checkpointer = new Checkpointer(store, integrator, {
     origin,
     logKey,
@@ -120,6 +121,22 @@ export function createLedger(opts: LedgerOptions): Ledger {
       guard(() => {
         opts.observer?.committed(group, appended.length);
         if (appended.length === 0) return;
+        // While the store holds writes back (a WAL checkpoint), integration waits too, and then
+        // reads what it missed from the stored log.
+        const held = store.writesHeld();
+        if (held || integrationWaits) {
+          if (!integrationWaits && held) {
+            integrationWaits = true;
+            void held.then(() => {
+              integrationWaits = false;
+              guard(() => {
+                integrator.catchUp(sequencer.size);
+                checkpointer.schedule();
+              });
+            });
+          }
+          return;
+        }
         // After a failed integration the tree is behind; it catches up from the stored log.
         if (integrator.size < appended[0]!.seq) integrator.catchUp(appended[0]!.seq);
         integrator.integrate(appended[0]!.seq, appended.map((a) => a.leaf));

@@ -115,6 +115,14 @@ export class Sequencer {
   #drain(): void {
     this.#scheduled = false;
     if (this.#failed) return;
+    // The store's upkeep (a WAL checkpoint) wants writes held back: the queue waits, and the
+    // group that follows is larger.
+    const held = this.#store.writesHeld();
+    if (held) {
+      this.#scheduled = true;
+      void held.then(() => this.#drain());
+      return;
+    }
     try {
       this.#commitOne();
     } catch (e) {

@@ -170,6 +170,12 @@ export interface Store extends ProjectionReader {
   /** sync(), blocking the thread: for start-up and shutdown. */
   syncNow(): void;
   /**
+   * While the store's upkeep needs writes held back (a WAL checkpoint under way), a promise
+   * that resolves when it is over; otherwise undefined. Writes made meanwhile are still correct
+   * (they only make the upkeep less effective), so only the frequent writers wait.
+   */
+  writesHeld(): Promise<void> | undefined;
+  /**
    * Runs fn, which only reads, as one read transaction: its queries see one snapshot, and the
    * store locks once for all of them rather than once per query (the proof, tile and genealogy
    * paths run tens to hundreds of queries each). fn must be synchronous. Inside `write`, fn

@@ -8,6 +8,8 @@
 // power loss SQLite recovers a prefix of the commits, and a finished fdatasync puts every commit
 // before it inside that prefix. SQLite itself fsyncs the WAL before a WAL checkpoint copies
 // pages into the database file. The sequencer acknowledges an entry only after a sync.
+//
+// WAL checkpoints run on a thread of their own (wal-checkpointer.ts), not inside a commit.
 import Database from 'better-sqlite3';
 import { and, asc, desc, eq, getTableName, gte, lt, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -16,6 +18,7 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, re
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as t from '../../schema/schema.ts';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 import type {
   ActorRow,
   BatchRow,
@@ -41,6 +44,8 @@ export interface SqliteStoreOptions {
   /** Where document bytes live, one file per SHA-256. */
   documentsDir: string;
   readonly?: boolean;
+  /** WAL upkeep policy, for tests: see CHECKPOINT_EVERY_WRITES and RESTART_WAL_FRAMES. */
+  walCheckpoint?: { everyWrites?: number; restartFrames?: number };
 }
 
 const u8 = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -62,6 +67,21 @@ export interface SqliteStore extends Store {
 
 /** Policy: how much of the database file reads may map (address space, not memory; 1 GiB). */
 const MMAP_BYTES = 2 ** 30;
+
+/**
+ * Policy: a WAL checkpoint starts after this many write transactions. A group commit and its
+ * integration write about 60 pages for 30 entries, so this is near SQLite's own default of a
+ * checkpoint per 1,000 pages.
+ */
+const CHECKPOINT_EVERY_WRITES = 32;
+/**
+ * Policy: past this many frames (64 MiB of 4 KiB pages) the WAL is checkpointed on the store's
+ * own connection, blocking, and made to start over: a bound for when writes that do not wait
+ * keep the checkpoint thread's copies from ever letting it start over.
+ */
+const MAX_WAL_FRAMES = 16_384;
+/** Policy: past this many frames (32 MiB), a checkpoint holds writes back for a second pass, so that the WAL starts over. */
+const RESTART_WAL_FRAMES = 8192;
 
 export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
@@ -86,6 +106,44 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   let closed = false;
   const syncNow = () => {
     if (walFd !== undefined && !closed) fdatasyncSync(walFd);
+  };
+
+  // Checkpoints: one starts after every CHECKPOINT_EVERY_WRITES write transactions, on a
+  // thread made on first need, and copies while the writers go on. The frames they wrote
+  // meanwhile are copied by a second, short pass with writes held back (writesHeld): the WAL
+  // starts over only at a write that begins with every frame copied.
+  const background = walFd !== undefined;
+  if (background) sqlite.pragma('wal_autocheckpoint = 0');
+  const everyWrites = opts.walCheckpoint?.everyWrites ?? CHECKPOINT_EVERY_WRITES;
+  const restartFrames = opts.walCheckpoint?.restartFrames ?? RESTART_WAL_FRAMES;
+  let checkpointer: WalCheckpointer | undefined;
+  let writesSinceCheckpoint = 0;
+  let checkpointing = false;
+  let held: Promise<void> | undefined;
+  const finished = (frames: number) => {
+    held = undefined;
+    checkpointing = false;
+    if (frames <= MAX_WAL_FRAMES || closed) return;
+    try {
+      sqlite.pragma('wal_checkpoint(RESTART)');
+    } catch {
+      // The WAL stays whole and is still read from; the next checkpoint tries again.
+    }
+  };
+  // A checkpoint that failed leaves the WAL as it was: whole, and still read from. The store's
+  // own connection then checkpoints, as SQLite would have done itself.
+  const failed = () => finished(Infinity);
+  const wrote = () => {
+    if (!background || checkpointing || closed || ++writesSinceCheckpoint < everyWrites) return;
+    writesSinceCheckpoint = 0;
+    checkpointing = true;
+    const cp = (checkpointer ??= startWalCheckpointer(opts.file));
+    cp.run().then((r) => {
+      if (closed || r.log < restartFrames) return finished(r.log);
+      // The first pass's count of frames is its own view: the writers may have added more while
+      // it copied, so the second pass runs whatever it found.
+      held = cp.run().then((r2) => finished(r2.log), failed);
+    }, failed);
   };
   const closeWal = () => {
     if (walFd !== undefined) closeSync(walFd);
@@ -225,7 +283,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     atomically: <T>(fn: () => T): T => savepoint(fn) as T,
   };
 
-  const writeTx = sqlite.transaction(<T>(fn: (tx: LedgerTx) => T): T => fn(tx));
+  const writeTxRaw = sqlite.transaction(<T>(fn: (tx: LedgerTx) => T): T => fn(tx));
+  const writeTx = <T>(fn: (tx: LedgerTx) => T): T => {
+    const r = writeTxRaw(fn) as T;
+    wrote();
+    return r;
+  };
   const putSerialSet = sqlite.transaction((row: SerialSetRow, hashes: Uint8Array[]) => {
     db.insert(t.serialSets).values(row).onConflictDoNothing().run();
     for (const h of hashes) q.putSerial.run({ hash: buf(h), root: row.root });
@@ -247,7 +310,8 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const r = q.head.get();
       return r ? { size: r.seq + 1, lastHash: u8(r.hash), lastLoggedAt: r.loggedAt } : { size: 0, lastHash: ZERO, lastLoggedAt: undefined };
     },
-    write: <T>(fn: (tx: LedgerTx) => T): T => writeTx(fn) as T,
+    write: writeTx,
+    writesHeld: () => held,
     // After close() there is nothing left to sync: closing checkpointed the WAL into the
     // database file with SQLite's own fsyncs. A sync under way when it closes keeps the
     // descriptor open until it finishes, so its outcome is the disk's, never a closed descriptor's.
@@ -273,13 +337,17 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       return h && u8(h);
     },
     treeSize: () => q.treeSize.get()?.n ?? 0,
-    putTreeNodes: (nodes) => void putNodes(nodes),
+    putTreeNodes(nodes) {
+      putNodes(nodes);
+      wrote();
+    },
     latestCheckpoint: () => cpRow(q.latestCheckpoint.get()),
     checkpoint: (size) => cpRow(q.checkpoint.get({ size })),
     checkpoints: (start, limit) => q.checkpoints.all({ start, limit }).map((r) => cpRow(r)!),
     putCheckpoint(row) {
       db.insert(t.checkpoints).values({ ...row, root: buf(row.root) }).run();
       syncNow();
+      wrote();
     },
     linksFrom: (id): LinkRow[] => q.linksFrom.all({ id }),
     linksTo: (id): LinkRow[] => q.linksTo.all({ id }),
@@ -307,6 +375,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       }
       db.insert(t.documents).values(row).onConflictDoNothing().run();
       syncNow();
+      wrote();
     },
     documentBytes(sha256) {
       if (!reader.document(sha256)) return undefined;
@@ -319,14 +388,19 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     putSerialSet(row, hashes) {
       putSerialSet(row, hashes);
       syncNow();
+      wrote();
     },
     serial: (hash) => q.serial.get({ hash: buf(hash) }),
     serialSetsFor: (batchId) => q.serialSetsFor.all({ batchId }),
     recordScan(hash, at) {
       q.scan.run({ hash: buf(hash), at });
+      wrote();
       return q.serial.get({ hash: buf(hash) });
     },
     close() {
+      // The checkpoint thread's connection closes first, so that this one is the last: closing
+      // it checkpoints the WAL into the database file and removes it.
+      checkpointer?.closeSync();
       sqlite.close();
       closed = true;
       if (syncing === 0) closeWal();

@@ -2,7 +2,7 @@
 // migrations and PRAGMAs at open, the append-only triggers, durability across a clean restart
 // and across SIGKILL of a writing process, and group commit.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +20,8 @@ import { formatTime } from '../../src/core/time.ts';
 import type { Clock } from '../../src/ledger/clock.ts';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import type { Store } from '../../src/ledger/store.ts';
-import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite.ts';
+import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.ts';
+import { startWalCheckpointer } from '../../src/store/wal-checkpointer.ts';
 import { batchBody, makeHarness, TestClock, type Actor, type Harness } from '../support.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,8 +50,8 @@ function harness(): Harness {
   return h;
 }
 
-function openStore(dir: string): SqliteStore {
-  return openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
+function openStore(dir: string, walCheckpoint?: SqliteStoreOptions['walCheckpoint']): SqliteStore {
+  return openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents'), walCheckpoint });
 }
 
 /** A statement signed by `actor`, with a nonce made from `n`. */
@@ -494,6 +495,81 @@ describe('a crash (SIGKILL) of the writing process', () => {
     expect(treeSizeBefore).toBe(2);
     expect(store.head().size).toBeGreaterThan(2);
     expect(store.treeSize()).toBe(store.head().size);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// WAL checkpoints on their own thread
+// ---------------------------------------------------------------------------------------------
+
+describe('WAL checkpoints', () => {
+  const node = (i: number) => ({ level: 0, index: i, hash: new Uint8Array(32).fill(i & 0xff) });
+  const frames = (file: string) => statSync(`${file}-wal`).size / 4120; // 24-byte frame header + 4 KiB page
+
+  it('run on their own thread, and the WAL starts over instead of growing', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'lotproof.db');
+    const store = openStore(dir, { everyWrites: 4, restartFrames: 200 });
+    cleanups.push(() => store.close());
+    // SQLite's own checkpoints are off on the store's connection.
+    expect(store.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const dbBytes0 = statSync(file).size;
+    let heldSeen = 0;
+    let next = 0;
+    // 400 transactions of 100 nodes each, about 8,000 frames: far past the bound of 200.
+    for (let t = 0; t < 400; t++) {
+      const held = store.writesHeld();
+      if (held) {
+        heldSeen++;
+        await held;
+      }
+      store.putTreeNodes(Array.from({ length: 100 }, () => node(next++)));
+      await new Promise((r) => setImmediate(r));
+    }
+    // Pages reached the database file, which only a checkpoint writes, and the WAL started over.
+    expect(statSync(file).size).toBeGreaterThan(dbBytes0 + 1_000_000);
+    expect(heldSeen).toBeGreaterThan(0);
+    expect(frames(file)).toBeLessThan(2_000);
+    expect(store.treeSize()).toBe(40_000);
+    store.close();
+    // The store's connection closed last, so its close checkpointed everything and removed the WAL.
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const again = openStore(dir);
+    cleanups.push(() => again.close());
+    expect(again.treeSize()).toBe(40_000);
+    expect(toHex(again.treeNode(0, 39_999)!)).toBe(toHex(node(39_999).hash));
+  });
+
+  it('hold the sequencer and the integrator back while they need it, and no entry is lost or reordered', async () => {
+    const dir = tempDir();
+    const store = openStore(dir, { everyWrites: 2, restartFrames: 1 });
+    cleanups.push(() => store.close());
+    const clock = new TestClock();
+    const operator = { id: 'operator', key: generateKeyPair() };
+    const ledger = createLedger({ store, clock, origin: ORIGIN, operatorKey: operator.key, logKey: generateKeyPair(), maxBatch: 16, checkpointIntervalMs: 5 });
+    cleanups.push(() => ledger.close());
+    const farm = { id: 'farm', key: keyPairFromSeed(fromHex('12'.repeat(32))!) };
+    await ledger.submit(statement(operator, 'actor.register', { id: 'farm', role: 'producer', name: 'Farm', pub: toBase64(farm.key.publicKey) }, clock, 0));
+    let heldSeen = 0;
+    const watch = setInterval(() => void (store.writesHeld() && heldSeen++), 0);
+    const subs = Array.from({ length: 400 }, (_, i) => statement(farm, 'batch.create', batchBody(`W${i}`), clock, 100 + i));
+    const appended = await Promise.all(subs.map((s) => ledger.submit(s)));
+    clearInterval(watch);
+    expect(heldSeen).toBeGreaterThan(0);
+    expect(appended.map((a) => a.seq)).toEqual(subs.map((_, i) => 2 + i));
+    const cp = await ledger.waitForCheckpoint(401);
+    expect(cp.size).toBe(402);
+    expect(toHex(cp.root)).toBe(toHex(rootFromLeafHashes(verifyLog(store))));
+    expect(store.treeSize()).toBe(402);
+  });
+
+  it('a checkpoint thread that cannot open the database fails its checkpoints, and closing does not wait for it', async () => {
+    const cp = startWalCheckpointer(join(tempDir(), 'missing.db'));
+    await expect(cp.run()).rejects.toThrow(/WAL checkpoint thread (failed|stopped)/);
+    const t0 = performance.now();
+    cp.closeSync();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    await expect(cp.run()).rejects.toThrow(/WAL checkpoint thread/);
   });
 });
 
