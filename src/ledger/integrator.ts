@@ -67,10 +67,21 @@ class NodeCache {
 /** Policy: how many right-edge subtree hashes the integrator keeps for proofs (about 50 bytes each). */
 const MEMO_RANGES = 4096;
 
+/** A group's part of the tree, written inside its transaction and adopted once that commits. */
+export interface StagedGroup {
+  readonly next: Frontier;
+  readonly nodes: NewNode[];
+}
+
 export class Integrator {
   readonly #store: Store;
   readonly #memo: SubtreeMemo = new Map();
+  /** The tree of the durable entries: what proofs, roots and checkpoints see. */
   #frontier: Frontier;
+  /** That tree and the groups committed since, whose sync has not finished. */
+  #staged: Frontier;
+  /** The staged tree after each of those groups, oldest first. */
+  #unsynced: Frontier[] = [];
   readonly #cache: NodeCache;
   readonly read: NodeReader;
 
@@ -86,9 +97,10 @@ export class Integrator {
       cache.set(level, index, h);
       return h;
     };
-    this.#frontier = store.snapshot(() => Frontier.fromReader(store.treeSize(), this.read));
+    this.#frontier = this.#staged = store.snapshot(() => Frontier.fromReader(store.treeSize(), this.read));
   }
 
+  /** Leaves in the tree of durable entries. */
   get size(): number {
     return this.#frontier.size;
   }
@@ -108,23 +120,50 @@ export class Integrator {
   }
 
   /**
-   * Adds leaves (their leaf bytes) at the end of the tree and stores the new nodes durably. If
-   * the store refuses the write (disk full, read-only), the tree stays as it was and the error
-   * propagates; catchUp integrates the same leaves later from the stored log.
+   * Adds a group's leaves (their leaf bytes) to the staged tree and writes the new nodes. Runs
+   * inside the sequencer's write transaction, so the nodes commit with the group's entries or
+   * not at all, and reach the disk with the same sync; one transaction per group instead of a
+   * second one for the tree. Nothing changes here until `staged` says the transaction committed.
    */
-  integrate(firstSeq: number, leaves: Uint8Array[]): void {
-    if (firstSeq !== this.#frontier.size) {
-      throw new InvariantError(`integration out of order: tree has ${this.#frontier.size} leaves, got leaf ${firstSeq}`);
+  stage(firstSeq: number, leaves: Uint8Array[]): StagedGroup {
+    if (firstSeq !== this.#staged.size) {
+      throw new InvariantError(`integration out of order: tree has ${this.#staged.size} leaves, got leaf ${firstSeq}`);
     }
-    const next = new Frontier(this.#frontier.size, this.#frontier.peaks());
+    const next = new Frontier(this.#staged.size, this.#staged.peaks());
     const nodes: NewNode[] = [];
-    for (const leaf of leaves) nodes.push(...next.append(hashLeaf(leaf)));
+    for (const leaf of leaves) for (const n of next.append(hashLeaf(leaf))) nodes.push(n);
     this.#store.putTreeNodes(nodes);
-    for (const n of nodes) this.#cache.set(n.level, n.index, n.hash);
-    this.#frontier = next;
+    return { next, nodes };
   }
 
-  /** Integrates whatever the sequencer committed that the tree does not hold yet (after a crash). */
+  /** The transaction that wrote `group` committed. Its nodes are cached: stored nodes never change. */
+  staged(group: StagedGroup): void {
+    for (const n of group.nodes) this.#cache.set(n.level, n.index, n.hash);
+    this.#staged = group.next;
+    this.#unsynced.push(group.next);
+  }
+
+  /** The log's first `size` entries are durable: the tree grows to the last staged group within them. */
+  advance(size: number): void {
+    while (this.#unsynced.length > 0 && this.#unsynced[0]!.size <= size) this.#frontier = this.#unsynced.shift()!;
+  }
+
+  /**
+   * Adds leaves at the end of the tree in a transaction of their own, with nothing staged. If
+   * the store refuses the write (disk full, read-only), the tree stays as it was and the error
+   * propagates.
+   */
+  integrate(firstSeq: number, leaves: Uint8Array[]): void {
+    if (this.#unsynced.length > 0) throw new InvariantError('integration with groups still staged');
+    const group = this.stage(firstSeq, leaves);
+    this.staged(group);
+    this.advance(group.next.size);
+  }
+
+  /**
+   * Integrates the stored entries the tree does not hold: at start-up, after a log written by
+   * a version that stored the tree apart from the entries stopped between the two.
+   */
   catchUp(logSize: number, chunk = 4096): void {
     while (this.#frontier.size < logSize) {
       const start = this.#frontier.size;

@@ -79,9 +79,9 @@ export function createLedger(opts: LedgerOptions): Ledger {
   const logVerifierKey = verifierKey(origin, logKey.publicKey);
 
 
-  // Integration and checkpointing run after the entries are durable. A broken invariant there
-  // is fatal; a storage failure (disk full, read-only) is not: the entries are safe in the log,
-  // and the tree and checkpoint catch up once the store accepts writes again.
+  // The tree grows and checkpoints are signed after the entries are durable. A broken invariant
+  // there is fatal; a storage failure (disk full, read-only) is not: the entries are safe in the
+  // log, and the checkpoint is signed once the store accepts writes again.
   let retry: ReturnType<typeof setTimeout> | undefined;
   let sequencer: Sequencer;
   const guard = (fn: () => void) => {
@@ -93,17 +93,13 @@ export function createLedger(opts: LedgerOptions): Ledger {
       opts.onStorageError?.(err);
       retry ??= setTimeout(() => {
         retry = undefined;
-        guard(() => {
-          integrator.catchUp(sequencer.size);
-          checkpointer.schedule();
-        });
+        guard(() => checkpointer.schedule());
       }, 1000);
       retry.unref?.();
     }
   };
 
   const integrator = new Integrator(store);
-  let integrationWaits = false;
   const checkpointer = new Checkpointer(store, integrator, {
     origin,
     logKey,
@@ -116,30 +112,19 @@ export function createLedger(opts: LedgerOptions): Ledger {
   sequencer = new Sequencer(
     store,
     clock,
-    { maxBatch: opts.maxBatch ?? 512, maxQueue: opts.maxQueue ?? 8192, onFatal },
+    {
+      maxBatch: opts.maxBatch ?? 512,
+      maxQueue: opts.maxQueue ?? 8192,
+      onFatal,
+      stage: (appended) => {
+        const group = integrator.stage(appended[0]!.seq, appended.map((a) => a.leaf));
+        return () => integrator.staged(group);
+      },
+    },
     (appended, group) =>
       guard(() => {
         opts.observer?.committed(group, appended.length);
-        if (appended.length === 0) return;
-        // While the store holds writes back (a WAL checkpoint), integration waits too, and then
-        // reads what it missed from the stored log.
-        const held = store.writesHeld();
-        if (held || integrationWaits) {
-          if (!integrationWaits && held) {
-            integrationWaits = true;
-            void held.then(() => {
-              integrationWaits = false;
-              guard(() => {
-                integrator.catchUp(sequencer.size);
-                checkpointer.schedule();
-              });
-            });
-          }
-          return;
-        }
-        // After a failed integration the tree is behind; it catches up from the stored log.
-        if (integrator.size < appended[0]!.seq) integrator.catchUp(appended[0]!.seq);
-        integrator.integrate(appended[0]!.seq, appended.map((a) => a.leaf));
+        integrator.advance(sequencer.size);
         checkpointer.schedule();
       }),
   );
@@ -221,7 +206,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
       checkpointer.stop();
       if (retry) clearTimeout(retry);
       guard(() => {
-        integrator.catchUp(sequencer.size);
+        integrator.advance(sequencer.size);
         checkpointer.signNow();
       });
       if (retry) clearTimeout(retry);

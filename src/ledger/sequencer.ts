@@ -2,9 +2,10 @@
 // accepted statements durable. Submissions queue up and are committed in groups: one SQLite
 // transaction for many entries (group commit). A committed group waits for a store sync (one
 // fsync for every group committed before it started) and only then is acknowledged and handed
-// on; meanwhile the next groups commit, so the thread never idles on the disk. Integration into
-// the Merkle tree happens after that, apart from sequencing, as transparency-dev/tessera
-// separates them: the tree, and so every signed checkpoint, holds only durable entries.
+// on; meanwhile the next groups commit, so the thread never idles on the disk. A group's Merkle
+// tree nodes are written in its own transaction (the `stage` hook), but the tree that proofs
+// and checkpoints see grows only when the group is acknowledged: as transparency-dev/tessera
+// separates integration from sequencing, every signed checkpoint holds only durable entries.
 import { toBase64 } from '../core/bytes.ts';
 import { entryHash, entryLeafBytes, entryLeafBytesWithStatementJcs, MAX_LEAF_BYTES, type Entry } from '../core/entry.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
@@ -29,6 +30,11 @@ export interface SequencerOptions {
   maxQueue: number;
   /** Receives a broken invariant met while committing; the process must stop serving. */
   onFatal: (e: Error) => void;
+  /**
+   * Runs inside each group's write transaction with the entries it accepted, and may write
+   * more with them (the tree's nodes); what it returns runs once the transaction committed.
+   */
+  stage?: (appended: Appended[]) => () => void;
 }
 
 interface Pending {
@@ -207,6 +213,7 @@ export class Sequencer {
     // Policy: loggedAt never decreases; a clock that steps back briefly is held at the last time.
     const loggedMs = Math.max(now, lastMs);
     const loggedAt = formatTime(loggedMs);
+    let staged: (() => void) | undefined;
     try {
       this.#store.write((tx) => {
         for (const p of group) {
@@ -235,6 +242,8 @@ export class Sequencer {
             else throw e;
           }
         }
+        const appended = outcomes.filter((o): o is Appended => !(o instanceof LedgerError));
+        if (appended.length > 0) staged = this.#opts.stage?.(appended);
       });
     } catch (e) {
       if (e instanceof InvariantError) throw e;
@@ -248,6 +257,7 @@ export class Sequencer {
     this.#size = size;
     this.#lastHash = lastHash;
     this.#lastLoggedMs = lastMs;
+    staged?.();
     this.#unsynced.push({ group, outcomes, size });
   }
 }

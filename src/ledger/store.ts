@@ -189,8 +189,9 @@ export interface Store extends ProjectionReader {
 
   // The Merkle tree (integration, durable with `sync` as `write` is) and checkpoints (durable on return).
   treeNode(level: number, index: number): Uint8Array | undefined;
-  /** Number of leaves integrated into the tree. */
+  /** Number of leaves whose tree nodes are stored. */
   treeSize(): number;
+  /** Stores tree nodes: inside `write`, as part of that write; otherwise as a write of their own. */
   putTreeNodes(nodes: { level: number; index: number; hash: Uint8Array }[]): void;
   latestCheckpoint(): CheckpointRow | undefined;
   checkpoint(size: number): CheckpointRow | undefined;

@@ -298,9 +298,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   // (scripts/bench: inclusion proofs). The SQL names the same table and columns as schema/schema.ts.
   const treeNodeRaw = sqlite.prepare(`SELECT ${t.treeNodes.hash.name} FROM ${getTableName(t.treeNodes)} WHERE ${t.treeNodes.level.name} = ? AND ${t.treeNodes.idx.name} = ?`).pluck();
   const readTx = sqlite.transaction(<T>(fn: () => T): T => fn());
-  const putNodes = sqlite.transaction((nodes: { level: number; index: number; hash: Uint8Array }[]) => {
+  const insertNodes = (nodes: { level: number; index: number; hash: Uint8Array }[]) => {
     for (const n of nodes) q.putNode.run({ level: n.level, idx: n.index, hash: buf(n.hash) });
-  });
+  };
+  const putNodes = sqlite.transaction(insertNodes);
 
   return {
     sqlite,
@@ -338,6 +339,9 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
     treeSize: () => q.treeSize.get()?.n ?? 0,
     putTreeNodes(nodes) {
+      // Inside the sequencer's group transaction the nodes are part of that write, atomic with
+      // it and counted at its end; a savepoint of their own would only copy pages aside.
+      if (sqlite.inTransaction) return void insertNodes(nodes);
       putNodes(nodes);
       wrote();
     },

@@ -99,4 +99,55 @@ describe('the integrator', () => {
     inclusionProof(size + 10, size + 64, writer.read);
     expect(reads.every(([level]) => level < 4)).toBe(true);
   });
+
+  it('grows the tree proofs see only as staged groups become durable, and drops a group whose transaction failed', () => {
+    const store = openStore(tempDir());
+    const integrator = new Integrator(store);
+    integrator.integrate(0, [leaf(0), leaf(1)]);
+    const rootOf = (n: number) => rootFromLeafHashes(Array.from({ length: n }, (_, i) => hashLeaf(leaf(i))));
+    // Two groups staged in their transactions, as the sequencer does.
+    const a = store.write(() => integrator.stage(2, [leaf(2), leaf(3), leaf(4)]));
+    integrator.staged(a);
+    const b = store.write(() => integrator.stage(5, [leaf(5)]));
+    integrator.staged(b);
+    expect(store.treeSize()).toBe(6);
+    expect(integrator.size).toBe(2);
+    expect(integrator.root()).toEqual(rootOf(2));
+    // A third whose transaction fails leaves nothing behind, and its leaves can be staged again.
+    expect(() =>
+      store.write(() => {
+        integrator.stage(6, [leaf(6)]);
+        throw new Error('the commit failed');
+      }),
+    ).toThrow('the commit failed');
+    expect(store.treeSize()).toBe(6);
+    const c = store.write(() => integrator.stage(6, [leaf(6)]));
+    integrator.staged(c);
+    // Out of order is a broken invariant.
+    expect(() => store.write(() => integrator.stage(9, [leaf(9)]))).toThrow(/out of order/);
+    integrator.advance(4); // inside group a: not yet
+    expect(integrator.size).toBe(2);
+    integrator.advance(5);
+    expect(integrator.size).toBe(5);
+    expect(integrator.root()).toEqual(rootOf(5));
+    integrator.advance(7);
+    expect(integrator.size).toBe(7);
+    expect(integrator.root()).toEqual(rootOf(7));
+    expect(rootAt(7, (level, index) => store.treeNode(level, index)!)).toEqual(rootOf(7));
+  });
+
+  it('catches up from the stored log where entries have no tree nodes (a log written when the tree was stored apart)', () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    const n = 300;
+    store.write((tx) => {
+      for (let i = 0; i < n; i++) tx.appendEntry({ seq: i, hash: new Uint8Array(32), leaf: leaf(i), loggedAt: '2026-11-29T00:00:00.000Z', type: 'batch.create', actor: 'farm' });
+    });
+    const integrator = new Integrator(store);
+    expect(integrator.size).toBe(0);
+    integrator.catchUp(store.head().size, 64);
+    expect(integrator.size).toBe(n);
+    expect(store.treeSize()).toBe(n);
+    expect(integrator.root()).toEqual(rootFromLeafHashes(Array.from({ length: n }, (_, i) => hashLeaf(leaf(i)))));
+  });
 });
