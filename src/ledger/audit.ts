@@ -132,7 +132,12 @@ function actorReplay(): { tx: LedgerTx; actors: Map<string, ActorRow> } {
   const replayed: Partial<LedgerTx> = {
     actor: (id) => actors.get(id),
     nonceUsed: (actor, nonce) => nonces.has(`${actor}\n${nonce}`),
-    addNonce: (actor, nonce) => void nonces.add(`${actor}\n${nonce}`),
+    addNonce: (actor, nonce) => {
+      const k = `${actor}\n${nonce}`;
+      if (nonces.has(k)) return false;
+      nonces.add(k);
+      return true;
+    },
     insertActor: (row) => void actors.set(row.id, { ...row }),
     setActorKey: (id, pub) => {
       const a = actors.get(id);

@@ -108,14 +108,15 @@ function checkDocument(tx: ProjectionReader, doc: { sha256: string; mediaType: s
 }
 
 function createBatch(tx: LedgerTx, producer: string, body: BodyOf<'batch.create'>, seq: number): number {
-  if (tx.batchByKey(body.gtin, body.lot)) {
+  // The insert is the uniqueness check; a refusal after it is undone with the statement's savepoint.
+  const micro = Math.round(body.quantity.amount * 1e6);
+  const id = tx.insertBatch({ gtin: body.gtin, lot: body.lot, producer, seq, uom: body.quantity.uom, amount: micro });
+  if (id === undefined) {
     throw new LedgerError('duplicate_batch', `batch 01/${body.gtin}/10/${body.lot} already exists`);
   }
   if (body.expiresOn !== undefined && body.expiresOn < body.producedOn) {
     throw new LedgerError('invalid_body', 'body.expiresOn: is before producedOn');
   }
-  const micro = Math.round(body.quantity.amount * 1e6);
-  const id = tx.insertBatch({ gtin: body.gtin, lot: body.lot, producer, seq, uom: body.quantity.uom, amount: micro });
   tx.setHolding(id, producer, micro);
   return id;
 }
@@ -133,10 +134,9 @@ export function applyStatement(tx: LedgerTx, st: Statement, ctx: ApplyContext): 
   }
   if (seq === 0) throw new LedgerError('type_not_allowed', 'entry 0 must be log.init');
   checkSigner(tx, st);
-  if (tx.nonceUsed(st.actor, st.nonce)) {
+  if (!tx.addNonce(st.actor, st.nonce)) {
     throw new LedgerError('nonce_replayed', `nonce ${st.nonce} of ${st.actor} was already used`);
   }
-  tx.addNonce(st.actor, st.nonce);
   const me = st.actor;
 
   switch (st.type) {

@@ -125,11 +125,13 @@ export interface ProjectionReader {
 /** The writes one accepted statement may make, inside one `Store.write` transaction. */
 export interface LedgerTx extends ProjectionReader {
   appendEntry(e: { seq: number; hash: Uint8Array; leaf: Uint8Array; loggedAt: string; type: string; actor: string }): void;
-  addNonce(actor: string, nonce: string): void;
+  /** Records that (actor, nonce) is used; false, writing nothing, if it already was. */
+  addNonce(actor: string, nonce: string): boolean;
   insertActor(row: ActorRow): void;
   setActorKey(id: string, pub: string, seq: number): void;
   revokeActor(id: string, seq: number): void;
-  insertBatch(row: Omit<BatchRow, 'id'>): number;
+  /** Inserts a batch and returns its id; undefined, writing nothing, if (gtin, lot) exists. */
+  insertBatch(row: Omit<BatchRow, 'id'>): number | undefined;
   setHolding(batchId: number, actor: string, amount: number): void;
   insertLink(row: LinkRow): void;
   insertLabReport(row: LabReportRow): void;

@@ -158,7 +158,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     insertEntry: db.insert(t.entries).values({ seq: p('seq'), hash: p('hash'), leaf: p('leaf'), loggedAt: p('loggedAt'), type: p('type'), actor: p('actor') }).prepare(),
     actor: db.select().from(t.actors).where(eq(t.actors.id, p('id'))).prepare(),
     nonce: db.select({ one: sql<number>`1` }).from(t.nonces).where(and(eq(t.nonces.actor, p('actor')), eq(t.nonces.nonce, p('nonce')))).prepare(),
-    addNonce: db.insert(t.nonces).values({ actor: p('actor'), nonce: p('nonce') }).prepare(),
+    addNonce: db.insert(t.nonces).values({ actor: p('actor'), nonce: p('nonce') }).onConflictDoNothing().prepare(),
     batchByKey: db.select().from(t.batches).where(and(eq(t.batches.gtin, p('gtin')), eq(t.batches.lot, p('lot')))).prepare(),
     batchById: db.select().from(t.batches).where(eq(t.batches.id, p('id'))).prepare(),
     holding: db.select({ amount: t.holdings.amount }).from(t.holdings).where(and(eq(t.holdings.batchId, p('batchId')), eq(t.holdings.actor, p('actor')))).prepare(),
@@ -187,9 +187,12 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     linksTo: db.select().from(t.batchLinks).where(eq(t.batchLinks.output, p('id'))).orderBy(asc(t.batchLinks.input)).prepare(),
     document: db.select().from(t.documents).where(eq(t.documents.sha256, p('sha256'))).prepare(),
     treeSize: db.select({ n: sql<number | null>`max(${t.treeNodes.idx}) + 1` }).from(t.treeNodes).where(eq(t.treeNodes.level, 0)).prepare(),
+    // Both check a key and write in one statement: a batch.create's SQLite work is its largest
+    // part of the writer thread's time per entry.
     insertBatch: db
       .insert(t.batches)
       .values({ gtin: p('gtin'), lot: p('lot'), producer: p('producer'), seq: p('seq'), uom: p('uom'), amount: p('amount') })
+      .onConflictDoNothing({ target: [t.batches.gtin, t.batches.lot] })
       .prepare(),
     insertLink: db.insert(t.batchLinks).values({ input: p('input'), output: p('output'), seq: p('seq'), amount: p('amount') }).prepare(),
     insertLabReport: db
@@ -248,7 +251,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const tx: LedgerTx = {
     ...reader,
     appendEntry: (e) => void q.insertEntry.run({ ...e, hash: buf(e.hash), leaf: buf(e.leaf) }),
-    addNonce: (actor, nonce) => void q.addNonce.run({ actor, nonce }),
+    addNonce: (actor, nonce) => q.addNonce.run({ actor, nonce }).changes === 1,
     insertActor: (row) => void db.insert(t.actors).values(row).run(),
     setActorKey: (id, pub, seq) => {
       db.update(t.actorKeys).set({ untilSeq: seq }).where(and(eq(t.actorKeys.actor, id), sql`${t.actorKeys.untilSeq} is null`)).run();
@@ -259,7 +262,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       db.update(t.actorKeys).set({ untilSeq: seq }).where(and(eq(t.actorKeys.actor, id), sql`${t.actorKeys.untilSeq} is null`)).run();
       db.update(t.actors).set({ pub: null, revokedSeq: seq }).where(eq(t.actors.id, id)).run();
     },
-    insertBatch: (row) => Number(q.insertBatch.run(row).lastInsertRowid),
+    insertBatch(row) {
+      const r = q.insertBatch.run(row);
+      return r.changes === 1 ? Number(r.lastInsertRowid) : undefined;
+    },
     setHolding: (batchId, actor, amount) => void q.setHolding.run({ batchId, actor, amount }),
     insertLink: (row) => void q.insertLink.run({ ...row }),
     insertLabReport: (row) => void q.insertLabReport.run({ ...row, selfTest: row.selfTest ? 1 : 0 }),

@@ -197,6 +197,8 @@ describe('bad input is refused and nothing is written', () => {
   add('invalid lot', () => h.post(h.sign(farm, 'batch.create', batchBody('lot with space'))), 422, 'invalid_body');
   add('lot too long', () => h.post(h.sign(farm, 'batch.create', batchBody('L'.repeat(21)))), 422, 'invalid_body');
   add('duplicate batch', () => h.post(h.sign(farm, 'batch.create', batchBody('EXISTING'))), 409, 'duplicate_batch');
+  // Refused after the batch row is inserted (the insert is the uniqueness check): the statement's savepoint undoes it.
+  add('expiry before production', () => h.post(h.sign(farm, 'batch.create', { ...batchBody('X1'), producedOn: '2026-09-01', expiresOn: '2026-08-01' })), 422, 'invalid_body');
   add('report on a batch that does not exist', () =>
     h.post(h.sign(lab, 'labreport.issue', { id: 'R9', batch: `01/${GTIN}/10/NOPE`, issuedOn: '2026-09-01', tests: [{ name: 't', result: 1, verdict: 'pass' }], verdict: 'pass' })), 422, 'unknown_batch');
   add('shipping more than one holds', () => h.post(h.sign(farm, 'handoff.ship', { id: 'S9', batch: `01/${GTIN}/10/EXISTING`, to: carrier.id, quantity: 1000.5, shippedAt: '2026-09-06T08:00:00.000Z' })), 409, 'insufficient_holding');
