@@ -131,7 +131,6 @@ function actorReplay(): { tx: LedgerTx; actors: Map<string, ActorRow> } {
   const nonces = new Set<string>();
   const replayed: Partial<LedgerTx> = {
     actor: (id) => actors.get(id),
-    nonceUsed: (actor, nonce) => nonces.has(`${actor}\n${nonce}`),
     addNonce: (actor, nonce) => {
       const k = `${actor}\n${nonce}`;
       if (nonces.has(k)) return false;

@@ -110,7 +110,6 @@ export interface LinkRow {
 /** Reads of the projections. Inside `Store.write`, they see the transaction's own writes. */
 export interface ProjectionReader {
   actor(id: string): ActorRow | undefined;
-  nonceUsed(actor: string, nonce: string): boolean;
   batchByKey(gtin: string, lot: string): BatchRow | undefined;
   batchById(id: number): BatchRow | undefined;
   holding(batchId: number, actor: string): number;

@@ -157,7 +157,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     leaves: db.select({ leaf: t.entries.leaf }).from(t.entries).where(and(gte(t.entries.seq, p('start')), lt(t.entries.seq, p('end')))).orderBy(asc(t.entries.seq)).prepare(),
     insertEntry: db.insert(t.entries).values({ seq: p('seq'), hash: p('hash'), leaf: p('leaf'), loggedAt: p('loggedAt'), type: p('type'), actor: p('actor') }).prepare(),
     actor: db.select().from(t.actors).where(eq(t.actors.id, p('id'))).prepare(),
-    nonce: db.select({ one: sql<number>`1` }).from(t.nonces).where(and(eq(t.nonces.actor, p('actor')), eq(t.nonces.nonce, p('nonce')))).prepare(),
     addNonce: db.insert(t.nonces).values({ actor: p('actor'), nonce: p('nonce') }).onConflictDoNothing().prepare(),
     batchByKey: db.select().from(t.batches).where(and(eq(t.batches.gtin, p('gtin')), eq(t.batches.lot, p('lot')))).prepare(),
     batchById: db.select().from(t.batches).where(eq(t.batches.id, p('id'))).prepare(),
@@ -235,7 +234,6 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const reader = {
     actor: (id: string): ActorRow | undefined => q.actor.get({ id }),
-    nonceUsed: (actor: string, nonce: string) => q.nonce.get({ actor, nonce }) !== undefined,
     batchByKey: (gtin: string, lot: string): BatchRow | undefined => q.batchByKey.get({ gtin, lot }),
     batchById: (id: number): BatchRow | undefined => q.batchById.get({ id }),
     holding: (batchId: number, actor: string) => q.holding.get({ batchId, actor })?.amount ?? 0,
