@@ -145,7 +145,7 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
       skewMs: config.skewMs,
       checkpointIntervalMs: config.checkpointIntervalMs,
       onFatal: fatal,
-      onStorageError: (e) => logger.error({ err: { message: e.message } }, 'lotproof: could not extend the tree or sign a checkpoint; retrying'),
+      onStorageError: (e) => logger.error({ err: { message: e.message } }, 'lotproof: could not sign a checkpoint; retrying'),
       observer: metrics.ledgerObserver,
       checkPool,
     });

@@ -37,7 +37,7 @@ export interface LedgerOptions {
   maxQueue?: number;
   /** Called with a broken invariant; the process must stop serving. */
   onFatal?: (e: Error) => void;
-  /** Called when integrating or checkpointing could not write; both are retried. */
+  /** Called when signing a checkpoint could not write; it is retried. (The tree is written with its entries.) */
   onStorageError?: (e: Error) => void;
   observer?: LedgerObserver;
   /** Checks submissions on worker threads; without it they are checked on the caller's. */
