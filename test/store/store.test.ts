@@ -628,3 +628,77 @@ describe('group commit', () => {
     verifyLog(store);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The actor cache
+// ---------------------------------------------------------------------------------------------
+
+describe('the actor cache', () => {
+  const row = (id: string, pub: string) => ({ id, role: 'producer', name: id, pub, registeredSeq: 1, revokedSeq: null });
+
+  it('answers what the file holds after every kind of actor write', () => {
+    const store = openStore(tempDir());
+    cleanups.push(() => store.close());
+    store.write((tx) => {
+      tx.insertActor(row('farm', 'K1'));
+      tx.setActorKey('farm', 'K1', 1);
+    });
+    expect(store.actor('farm')?.pub).toBe('K1');
+    store.write((tx) => tx.setActorKey('farm', 'K2', 2));
+    expect(store.actor('farm')?.pub).toBe('K2');
+    // Read inside the write that changes it, and after.
+    const seen = store.write((tx) => {
+      const before = tx.actor('farm')?.revokedSeq;
+      tx.revokeActor('farm', 3);
+      return [before, tx.actor('farm')?.revokedSeq];
+    });
+    expect(seen).toEqual([null, 3]);
+    expect(store.actor('farm')).toMatchObject({ pub: null, revokedSeq: 3 });
+    expect(store.actor('nobody')).toBeUndefined();
+  });
+
+  it('keeps nothing a rolled-back write or savepoint wrote', () => {
+    const store = openStore(tempDir());
+    cleanups.push(() => store.close());
+    store.write((tx) => tx.insertActor(row('farm', 'K1')));
+    expect(store.actor('farm')?.pub).toBe('K1');
+    // A whole write transaction that fails after changing and reading actors.
+    expect(() =>
+      store.write((tx) => {
+        tx.setActorKey('farm', 'K2', 2);
+        tx.insertActor(row('lab', 'L1'));
+        expect(tx.actor('farm')?.pub).toBe('K2');
+        expect(tx.actor('lab')?.pub).toBe('L1');
+        throw new Error('refused');
+      }),
+    ).toThrow('refused');
+    expect(store.actor('farm')?.pub).toBe('K1');
+    expect(store.actor('lab')).toBeUndefined();
+    // A statement's savepoint that is undone while its write transaction goes on and commits.
+    store.write((tx) => {
+      expect(() =>
+        tx.atomically(() => {
+          tx.setActorKey('farm', 'K3', 3);
+          expect(tx.actor('farm')?.pub).toBe('K3');
+          throw new Error('refused');
+        }),
+      ).toThrow('refused');
+      expect(tx.actor('farm')?.pub).toBe('K1');
+      tx.insertActor(row('carrier', 'C1'));
+    });
+    expect(store.actor('farm')?.pub).toBe('K1');
+    expect(store.actor('carrier')?.pub).toBe('C1');
+  });
+
+  it('is not kept by a read-only store, whose file another connection writes', () => {
+    const dir = tempDir();
+    const writer = openStore(dir);
+    cleanups.push(() => writer.close());
+    writer.write((tx) => tx.insertActor(row('farm', 'K1')));
+    const reader = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents'), readonly: true });
+    cleanups.push(() => reader.close());
+    expect(reader.actor('farm')?.pub).toBe('K1');
+    writer.write((tx) => tx.setActorKey('farm', 'K2', 2));
+    expect(reader.actor('farm')?.pub).toBe('K2');
+  });
+});
