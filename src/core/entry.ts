@@ -23,17 +23,28 @@ export function entryLeafBytes(entry: Entry): Uint8Array {
 }
 
 /**
- * The same leaf bytes, reusing the statement's JCS text. RFC 8785 canonicalises each member
- * value on its own and sorts members by key, and "statement" sorts between "sig" and "v", so
- * the entry's JCS is its other members' JCS with `"statement":<JCS(statement)>,` put before
- * `"v":1}`. Pinned against entryLeafBytes by a property test.
+ * The same leaf bytes, reusing the statement's JCS text: the sequencer builds one per entry.
+ * RFC 8785 sorts an object's members by key and canonicalises each value on its own, so the
+ * entry's JCS is its members written in the order loggedAt, prev, seq, sig, statement, v. A
+ * well-formed string's JCS form is what JSON.stringify writes (RFC 8785 §3.2.2.2), and an
+ * integer's is its decimal digits; anything else is refused as canonicalJson refuses it.
+ * Pinned against entryLeafBytes by property tests.
  */
 export function entryLeafBytesWithStatementJcs(entry: Omit<Entry, 'statement'>, statementJcs: string): Uint8Array {
+  const { v, seq, prev, loggedAt, sig } = entry;
+  if (!Number.isSafeInteger(seq) || !loggedAt.isWellFormed() || !prev.isWellFormed() || !sig.isWellFormed()) {
+    return utf8(entryLeafJcsSlow(entry, statementJcs));
+  }
+  return utf8(`{"loggedAt":${JSON.stringify(loggedAt)},"prev":${JSON.stringify(prev)},"seq":${seq},"sig":${JSON.stringify(sig)},"statement":${statementJcs},"v":${v}}`);
+}
+
+/** The general form: canonicalJson of the other members, which also refuses what JCS cannot write. */
+function entryLeafJcsSlow(entry: Omit<Entry, 'statement'>, statementJcs: string): string {
   const { v, seq, prev, loggedAt, sig } = entry;
   const rest = canonicalJson({ v, seq, prev, loggedAt, sig });
   const tail = `"v":${v}}`;
   if (!rest.endsWith(tail)) throw new Error('entry members out of the expected order');
-  return utf8(`${rest.slice(0, -tail.length)}"statement":${statementJcs},${tail}`);
+  return `${rest.slice(0, -tail.length)}"statement":${statementJcs},${tail}`;
 }
 
 /** SHA-256 of the leaf bytes: what the next entry's `prev` names and what `hash` answers carry. */
