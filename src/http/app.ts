@@ -15,7 +15,7 @@ import { epcisRoutes } from './epcis.ts';
 import { actorRoutes } from './actors.ts';
 import { healthRoutes } from './health.ts';
 import { Metrics } from './metrics.ts';
-import { requestId } from 'hono/request-id';
+import { requestId } from './respond.ts';
 import { routePath } from 'hono/route';
 import { openApiDocument, renderApiDocs } from './openapi.ts';
 import { htmlResponse } from './batches.ts';

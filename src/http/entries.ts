@@ -1,5 +1,5 @@
 // POST /v1/entries and GET /v1/entries/{seq} (lotproof SPEC §5).
-import { Hono } from 'hono';
+import { Hono, type TypedResponse } from 'hono';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { formatReceipt } from '../core/receipt.ts';
@@ -7,6 +7,7 @@ import type { Submission } from '../core/statement.ts';
 import type { AppDeps } from './app.ts';
 import { entriesPostQuery, parseParams, seqParams } from './schemas.ts';
 import { jsonBodyBytes } from './json.ts';
+import { answer } from './respond.ts';
 import { NO_LIMITS, RateLimiter } from './ratelimit.ts';
 
 /** The answer to an accepted submission (SPEC §5), with the receipt when asked to wait. */
@@ -36,8 +37,8 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
       out.checkpoint = cp.note;
       out.receipt = formatReceipt({ index: a.seq, proof, checkpointNote: cp.note });
     }
-    c.header('location', `/v1/entries/${a.seq}`);
-    return c.json(out, 201);
+    // The typed client still sees this answer's JSON type (hc<AppType>).
+    return answer(JSON.stringify(out), 201, { 'content-type': 'application/json', location: `/v1/entries/${a.seq}` }) as unknown as TypedResponse<AppendedAnswer, 201, 'json'>;
   }).get('/v1/entries/:seq', (c) => {
     const { seq } = parseParams(seqParams, c.req.param());
     // Only durable entries: an answer is cached as immutable, and an entry committed but not yet
