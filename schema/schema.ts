@@ -16,16 +16,17 @@ export const entries = sqliteTable('entries', {
   actor: text('actor').notNull(),
 });
 
-/** RFC 6962 complete-subtree hashes: node (level, idx) covers leaves [idx·2^level, (idx+1)·2^level). */
-export const treeNodes = sqliteTable(
-  'tree_nodes',
-  {
-    level: integer('level').notNull(),
-    idx: integer('idx').notNull(),
-    hash: blob('hash', { mode: 'buffer' }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.level, t.idx] })],
-);
+/**
+ * RFC 6962 complete-subtree hashes, keyed by each node's place in the order the log makes them:
+ * appending leaf k makes its level-0 node, then each parent it completes, so the nodes of the
+ * first n leaves are positions 0 .. 2n - popcount(n) - 1 (src/store/tree-position.ts). A group
+ * commit's nodes are then one run at the end of one B-tree, where a (level, idx) key put them at
+ * the ends of as many ranges as the tree has levels.
+ */
+export const treeNodes = sqliteTable('tree_nodes', {
+  pos: integer('pos').primaryKey(),
+  hash: blob('hash', { mode: 'buffer' }).notNull(),
+});
 
 /** Every checkpoint the log signed, keyed by tree size. */
 export const checkpoints = sqliteTable('checkpoints', {

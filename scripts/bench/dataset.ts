@@ -20,8 +20,8 @@ import { createCheckPool } from '../../src/ledger/check-pool.ts';
 import { openSqliteStore } from '../../src/store/sqlite.ts';
 import { batchBody as create, benchGtin, registration, sign, signer, type Signer } from './sign.ts';
 
-/** Bump when what the builder writes changes, so that cached datasets are not reused. */
-export const DATASET_VERSION = 2;
+/** Bump when what the builder writes changes, so that cached datasets are not reused (3: tree nodes by position, migration 0004). */
+export const DATASET_VERSION = 3;
 export const BENCH_ORIGIN = 'bench.lotproof/log';
 const MANIFEST = 'bench-dataset.json';
 const BUILDING = 'bench-dataset.building';

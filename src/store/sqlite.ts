@@ -18,6 +18,7 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, re
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as t from '../../schema/schema.ts';
+import { leavesUpTo, treePosition } from './tree-position.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 import type {
   ActorRow,
@@ -208,7 +209,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     linksFrom: db.select().from(t.batchLinks).where(eq(t.batchLinks.input, p('id'))).orderBy(asc(t.batchLinks.output)).prepare(),
     linksTo: db.select().from(t.batchLinks).where(eq(t.batchLinks.output, p('id'))).orderBy(asc(t.batchLinks.input)).prepare(),
     document: db.select().from(t.documents).where(eq(t.documents.sha256, p('sha256'))).prepare(),
-    treeSize: db.select({ n: sql<number | null>`max(${t.treeNodes.idx}) + 1` }).from(t.treeNodes).where(eq(t.treeNodes.level, 0)).prepare(),
+    lastTreePosition: db.select({ pos: t.treeNodes.pos }).from(t.treeNodes).orderBy(desc(t.treeNodes.pos)).limit(1).prepare(),
     // Both check a key and write in one statement: a batch.create's SQLite work is its largest
     // part of the writer thread's time per entry.
     insertBatch: runner(sqlite, db
@@ -232,7 +233,7 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       .set({ receiveSeq: sql`${p('seq')}`, outcome: sql`${p('outcome')}` })
       .where(and(eq(t.shipments.signer, p('signer')), eq(t.shipments.id, p('id'))))
       ),
-    putNode: runner(sqlite, db.insert(t.treeNodes).values({ level: p('level'), idx: p('idx'), hash: p('hash') })),
+    putNode: runner(sqlite, db.insert(t.treeNodes).values({ pos: p('pos'), hash: p('hash') })),
     latestCheckpoint: db.select().from(t.checkpoints).orderBy(desc(t.checkpoints.size)).limit(1).prepare(),
     checkpoint: db.select().from(t.checkpoints).where(eq(t.checkpoints.size, p('size'))).prepare(),
     checkpoints: db.select().from(t.checkpoints).where(gte(t.checkpoints.size, p('start'))).orderBy(asc(t.checkpoints.size)).limit(p('limit')).prepare(),
@@ -351,10 +352,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   // The proof and tile paths read tree nodes one at a time, tens per request: a plain
   // better-sqlite3 statement returning the bare column costs a fraction of drizzle's row mapping
   // (scripts/bench: inclusion proofs). The SQL names the same table and columns as schema/schema.ts.
-  const treeNodeRaw = sqlite.prepare(`SELECT ${t.treeNodes.hash.name} FROM ${getTableName(t.treeNodes)} WHERE ${t.treeNodes.level.name} = ? AND ${t.treeNodes.idx.name} = ?`).pluck();
+  const treeNodeRaw = sqlite.prepare(`SELECT ${t.treeNodes.hash.name} FROM ${getTableName(t.treeNodes)} WHERE ${t.treeNodes.pos.name} = ?`).pluck();
   const readTx = sqlite.transaction(<T>(fn: () => T): T => fn());
   const insertNodes = (nodes: { level: number; index: number; hash: Uint8Array }[]) => {
-    for (const n of nodes) q.putNode({ level: n.level, idx: n.index, hash: buf(n.hash) });
+    for (const n of nodes) q.putNode({ pos: treePosition(n.level, n.index), hash: buf(n.hash) });
   };
   const putNodes = sqlite.transaction(insertNodes);
 
@@ -389,10 +390,10 @@ export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
     leaves: (start, end) => q.leaves.all({ start, end }).map((r) => u8(r.leaf)),
     treeNode(level, index) {
-      const h = treeNodeRaw.get(level, index) as Buffer | undefined;
+      const h = treeNodeRaw.get(treePosition(level, index)) as Buffer | undefined;
       return h && u8(h);
     },
-    treeSize: () => q.treeSize.get()?.n ?? 0,
+    treeSize: () => leavesUpTo(q.lastTreePosition.get()?.pos ?? -1),
     putTreeNodes(nodes) {
       // Inside the sequencer's group transaction the nodes are part of that write, atomic with
       // it and counted at its end; a savepoint of their own would only copy pages aside.

@@ -21,6 +21,7 @@ import { signStatement, type StatementType } from '../../src/core/statement.ts';
 import { runAudit, runExport, type AuditIo, type AuditOptions, type AuditReport } from '../../src/cli/audit.ts';
 import { readKeyFile } from '../../src/cli/keyfile.ts';
 import { configFromEnv, startService, type Service } from '../../src/main.ts';
+import { nodesOfLeaves } from '../../src/store/tree-position.ts';
 
 const ORIGIN = 'audit.test/log';
 const LOTPROOF = resolve(import.meta.dirname, '../../scripts/lotproof.mjs');
@@ -352,7 +353,7 @@ describe('tampering with the stored log is caught at the right entry', () => {
     await stop();
     tamper((db) => {
       db.prepare('delete from entries where seq >= 17').run();
-      db.prepare('delete from tree_nodes where (idx + 1) * (1 << level) > 17').run();
+      db.prepare(`delete from tree_nodes where pos >= ${nodesOfLeaves(17)}`).run();
       db.prepare('delete from checkpoints where size > 17').run();
     });
     await start();
@@ -370,7 +371,7 @@ describe('tampering with the stored log is caught at the right entry', () => {
     await stop();
     tamper((db) => {
       db.prepare('delete from entries where seq >= 12').run();
-      db.prepare('delete from tree_nodes where (idx + 1) * (1 << level) > 12').run();
+      db.prepare(`delete from tree_nodes where pos >= ${nodesOfLeaves(12)}`).run();
       db.prepare('delete from checkpoints where size > 12').run();
     });
     await start();

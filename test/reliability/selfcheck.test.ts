@@ -13,6 +13,7 @@ import { signStatement } from '../../src/core/statement.ts';
 import { formatTime } from '../../src/core/time.ts';
 import { readKeyFile } from '../../src/cli/keyfile.ts';
 import { configFromEnv, startService } from '../../src/main.ts';
+import { treePosition } from '../../src/store/tree-position.ts';
 import { batchBody } from '../support.ts';
 
 const dirs: string[] = [];
@@ -89,7 +90,7 @@ describe('the start-up self-check', () => {
   it('refuses a tree that no longer has the signed root', async () => {
     const dir = await logWithUncheckpointedTail();
     // The subtree over leaves 0-3, which the root of the signed size-7 tree is computed from.
-    tamper(dir, 'UPDATE tree_nodes SET hash = ? WHERE level = 2 AND idx = 0', randomBytes(32));
+    tamper(dir, `UPDATE tree_nodes SET hash = ? WHERE pos = ${treePosition(2, 0)}`, randomBytes(32));
     await expect(start(dir)).rejects.toThrow(/stored tree at size 7 has root .* not the signed/);
   });
 });

@@ -14,13 +14,14 @@ import { generateKeyPair, keyPairFromSeed, type KeyPair } from '../../src/core/e
 import { entryHash, ZERO_HASH_B64, type Entry } from '../../src/core/entry.ts';
 import { InvariantError, LedgerError } from '../../src/core/errors.ts';
 import { canonicalBytes } from '../../src/core/jcs.ts';
-import { hashLeaf, rootFromLeafHashes } from '../../src/core/merkle.ts';
+import { Frontier, hashLeaf, rootFromLeafHashes } from '../../src/core/merkle.ts';
 import { signStatement, verifySubmission, type Statement, type StatementType, type Submission } from '../../src/core/statement.ts';
 import { formatTime } from '../../src/core/time.ts';
 import type { Clock } from '../../src/ledger/clock.ts';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import type { Store } from '../../src/ledger/store.ts';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite.ts';
+import { treePosition } from '../../src/store/tree-position.ts';
 import { startWalCheckpointer } from '../../src/store/wal-checkpointer.ts';
 import { batchBody, makeHarness, TestClock, type Actor, type Harness } from '../support.ts';
 
@@ -234,9 +235,10 @@ describe('the append-only tables', () => {
       ],
       tree_nodes: [
         "update tree_nodes set hash = x'00'",
-        'update tree_nodes set hash = hash where level = 0 and idx = 0',
+        'update tree_nodes set hash = hash where pos = 0',
+        'update tree_nodes set pos = pos + 100 where pos = (select max(pos) from tree_nodes)',
         'delete from tree_nodes',
-        'delete from tree_nodes where level = 0 and idx = 2',
+        'delete from tree_nodes where pos = 3',
       ],
       checkpoints: [
         "update checkpoints set note = 'forged'",
@@ -279,7 +281,7 @@ describe('the append-only tables', () => {
     const sqlite = h.store.sqlite;
     const stmts: Record<(typeof APPEND_ONLY)[number], string> = {
       entries: "insert or replace into entries (seq, hash, leaf, logged_at, type, actor) values (1, x'00', x'00', 'x', 'forged', 'x')",
-      tree_nodes: "insert or replace into tree_nodes (level, idx, hash) values (0, 0, x'00')",
+      tree_nodes: "insert or replace into tree_nodes (pos, hash) values (0, x'00')",
       checkpoints: "insert or replace into checkpoints (size, root, note, signed_at) values (1, x'00', 'forged', 'x')",
     };
     for (const table of APPEND_ONLY) {
@@ -334,6 +336,49 @@ describe('a clean restart', () => {
     expect(next.entry.prev).toBe(toBase64(lastHash));
     const cp = await ledger.waitForCheckpoint(next.seq);
     expect(cp.size).toBe(size + 1);
+    expect(toHex(cp.root)).toBe(toHex(rootFromLeafHashes(verifyLog(store))));
+  });
+
+  it('upgrades a log stored with (level, idx) tree keys: the tree is rebuilt from the entries and checked before serving', async () => {
+    const h = makeHarness();
+    cleanups.push(() => rmSync(h.dir, { recursive: true, force: true }));
+    const farm = await h.register('lixin-farm', 'producer');
+    for (let i = 0; i < 40; i++) await h.append(farm, 'batch.create', batchBody(`U${i}`));
+    const checkpoint = await h.ledger.waitForCheckpoint(h.ledger.size() - 1);
+    const proof = h.ledger.integrator.inclusionProof(17, checkpoint.size).map(toHex);
+    h.ledger.close();
+    h.store.close();
+    // The file as migration 0003 left it: tree_nodes keyed by (level, idx), holding this tree,
+    // and 0004 not yet applied.
+    const raw = new Database(join(h.dir, 'lotproof.db'));
+    const nodes = raw.prepare('select pos, hash from tree_nodes order by pos').all() as { pos: number; hash: Buffer }[];
+    raw.exec(`drop table tree_nodes;
+      create table tree_nodes (level integer not null, idx integer not null, hash blob not null, primary key (level, idx));
+      create trigger tree_nodes_no_delete before delete on tree_nodes begin select raise(abort, 'lotproof: tree_nodes are append-only'); end;`);
+    const old = raw.prepare('insert into tree_nodes (level, idx, hash) values (?, ?, ?)');
+    const f = new Frontier();
+    for (let k = 0; k < checkpoint.size; k++) for (const n of f.append(new Uint8Array(32))) old.run(n.level, n.index, nodes[treePosition(n.level, n.index)]!.hash);
+    const last = raw.prepare('select max(created_at) as at from __drizzle_migrations').get() as { at: number };
+    raw.prepare('delete from __drizzle_migrations where created_at = ?').run(last.at);
+    raw.close();
+
+    const store = openStore(h.dir);
+    cleanups.push(() => store.close());
+    expect(store.sqlite.prepare('select name from pragma_table_info(?)').all('tree_nodes')).toEqual([{ name: 'pos' }, { name: 'hash' }]);
+    expect(store.treeSize()).toBe(0);
+    const ledger = createLedger({ store, clock: h.clock, origin: ORIGIN, operatorKey: h.operator.key, logKey: h.logKey, checkpointIntervalMs: 5 });
+    cleanups.push(() => ledger.close());
+    // The same tree, position for position, and the same proofs under the signed checkpoint.
+    expect(store.treeSize()).toBe(checkpoint.size);
+    expect((store.sqlite.prepare('select pos, hash from tree_nodes order by pos').all() as typeof nodes).map((n) => [n.pos, toHex(n.hash)])).toEqual(
+      nodes.map((n) => [n.pos, toHex(n.hash)]),
+    );
+    expect(ledger.integrator.inclusionProof(17, checkpoint.size).map(toHex)).toEqual(proof);
+    // The append-only triggers are back, and the log goes on.
+    expect(() => store.sqlite.prepare('delete from tree_nodes where pos = 0').run()).toThrow(/append-only/);
+    h.clock.advance(1000);
+    const next = await ledger.submit(statement(farm, 'batch.create', batchBody('AFTER-UPGRADE'), h.clock, 2));
+    const cp = await ledger.waitForCheckpoint(next.seq);
     expect(toHex(cp.root)).toBe(toHex(rootFromLeafHashes(verifyLog(store))));
   });
 
