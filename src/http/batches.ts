@@ -18,6 +18,7 @@ import { renderBatchPage, renderErrorPage, type PageEntry } from '../pages/page.
 import type { AppDeps } from './app.ts';
 import { parseParams, traceQuery } from './schemas.ts';
 import { problemFromError, statusOf } from './problem.ts';
+import { answer } from './respond.ts';
 
 /**
  * Policy: the strictest CSP the page works under. Scripts and styles come only from this
@@ -36,17 +37,24 @@ export const PAGE_CSP = [
   "require-trusted-types-for 'script'",
 ].join('; ');
 
-/** Sends an HTML page with the security headers every HTML response of lotproof carries. */
+/** The headers every HTML response of lotproof carries, security headers first. */
+export function htmlHeaders(lang: Lang): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), interest-cohort=()',
+    'content-language': lang,
+    'cache-control': 'no-cache',
+  };
+}
+
+/** Sends an HTML page with htmlHeaders, and whatever headers the route set before. */
 export function htmlResponse(c: Context, body: string | Uint8Array<ArrayBuffer>, status: 200 | 400 | 404, lang: Lang): Response {
-  c.header('content-type', 'text/html; charset=utf-8');
-  c.header('content-security-policy', PAGE_CSP);
-  c.header('x-content-type-options', 'nosniff');
-  c.header('referrer-policy', 'no-referrer');
-  c.header('x-frame-options', 'DENY');
-  c.header('cross-origin-opener-policy', 'same-origin');
-  c.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
-  c.header('content-language', lang);
-  c.header('cache-control', 'no-cache');
+  for (const [k, v] of Object.entries(htmlHeaders(lang))) c.header(k, v);
   // Two calls, as Hono's overloads take one body type at a time.
   return typeof body === 'string' ? c.body(body, status) : c.body(body, status);
 }
@@ -149,6 +157,8 @@ function pageEntries(store: Store, view: BatchView, serialSetSeq?: number): Page
 }
 
 const PAGE_CACHE_SIZE = 2000;
+/** A batch's answer depends on these request headers (content and language negotiation). */
+const VARY = 'accept, accept-language';
 
 export function batchRoutes(deps: AppDeps) {
   const { ledger, clock, config } = deps;
@@ -171,13 +181,16 @@ export function batchRoutes(deps: AppDeps) {
     return htmlResponse(c, renderErrorPage({ lang, status, cssUrl: assets.pageCssUrl, unknownSerial, detail: e.message }), status, lang);
   };
 
+  /** The Link header naming a batch's linkset (GS1 Digital Link resolver, RFC 9264). */
+  const linksetLink = (path: string) => `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`;
+
   app.get('/01/*', async (c) => {
-    c.header('vary', 'accept, accept-language');
     const accept = c.req.header('accept');
     const linkTypeParam = c.req.query('linkType');
     const machine = prefersJson(accept) || prefersLinkset(accept) || wantsLinkset(linkTypeParam);
     const { lang, inQuery } = pageLang(c);
     const refuse = (e: unknown) => {
+      c.header('vary', VARY);
       if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
       if (e instanceof LedgerError) {
         c.header('access-control-allow-origin', '*');
@@ -204,16 +217,16 @@ export function batchRoutes(deps: AppDeps) {
       : undefined;
     const cached = cacheKey ? pageCache.get(cacheKey) : undefined;
     if (cached) {
-      c.header('etag', cached.etag);
-      if (json) c.header('access-control-allow-origin', '*');
+      // The busiest answer of all (a page's every shopper), so it is made without c.header().
       deps.metrics?.pageViews.inc({ format: json ? 'json' : 'html' });
-      if (c.req.header('if-none-match') === cached.etag) return c.body(null, 304);
-      if (json) {
-        c.header('content-type', 'application/json');
-        return c.body(cached.body);
-      }
-      return htmlResponse(c, cached.body, 200, lang);
+      const link = linksetLink(path);
+      const headers: Record<string, string> = json
+        ? { vary: VARY, etag: cached.etag, link, 'access-control-allow-origin': '*', 'content-type': 'application/json' }
+        : { vary: VARY, etag: cached.etag, link, ...htmlHeaders(lang) };
+      if (c.req.header('if-none-match') === cached.etag) return answer(null, 304, headers);
+      return answer(cached.body, 200, headers);
     }
+    c.header('vary', VARY);
     let batch: BatchRow;
     let serial: SerialCheck | undefined;
     try {
@@ -239,7 +252,7 @@ export function batchRoutes(deps: AppDeps) {
     };
     const view = store.snapshot(() => batchView(store, batch, clock.now()));
     const links = () => batchLinks(config.publicUrl, path, view);
-    c.header('link', `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`);
+    c.header('link', linksetLink(path));
 
     if (wantsLinkset(linkTypeParam) || (linkTypeParam === undefined && prefersLinkset(accept))) {
       c.header('access-control-allow-origin', '*');

@@ -46,8 +46,9 @@ export function entriesRoutes({ ledger, config, clock }: AppDeps) {
     const row = seq < ledger.size() ? ledger.store.entry(seq) : undefined;
     if (!row) throw new LedgerError('not_found', `entry ${seq} is not in the log`);
     // The entry is embedded as its exact leaf bytes, so the answer carries what the log hashed.
-    c.header('cache-control', 'public, max-age=31536000, immutable');
-    c.header('content-type', 'application/json');
-    return c.body(`{"seq":${seq},"hash":"${toBase64(row.hash)}","entry":${Buffer.from(row.leaf).toString('utf8')}}`);
+    return answer(`{"seq":${seq},"hash":"${toBase64(row.hash)}","entry":${Buffer.from(row.leaf).toString('utf8')}}`, 200, {
+      'cache-control': 'public, max-age=31536000, immutable',
+      'content-type': 'application/json',
+    });
   });
 }

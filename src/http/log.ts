@@ -8,9 +8,11 @@ import { consistencyProof } from '../core/merkle.ts';
 import { formatReceipt } from '../core/receipt.ts';
 import { encodeEntryBundle, parseTilePath, readTileHashes, tileWidth, TILE_WIDTH } from '../core/tiles.ts';
 import type { AppDeps } from './app.ts';
+import { answer } from './respond.ts';
 import { consistencyQuery, inclusionQuery, pageQuery, parseParams, seqParams } from './schemas.ts';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+const TEXT = 'text/plain; charset=utf-8';
 
 export function logRoutes({ ledger }: AppDeps) {
   const app = new Hono();
@@ -23,9 +25,7 @@ export function logRoutes({ ledger }: AppDeps) {
 
   app.get('/log/checkpoint', (c) => {
     const cp = latest();
-    c.header('cache-control', 'public, max-age=1');
-    c.header('content-type', 'text/plain; charset=utf-8');
-    return c.body(cp.note);
+    return answer(cp.note, 200, { 'cache-control': 'public, max-age=1', 'content-type': TEXT });
   });
 
   // Every checkpoint the log signed, oldest first, so that anyone can keep or export the whole
@@ -42,9 +42,7 @@ export function logRoutes({ ledger }: AppDeps) {
   });
 
   app.get('/log/key', (c) => {
-    c.header('content-type', 'text/plain; charset=utf-8');
-    c.header('cache-control', 'public, max-age=3600');
-    return c.body(`${ledger.logVerifierKey}\n`);
+    return answer(`${ledger.logVerifierKey}\n`, 200, { 'content-type': TEXT, 'cache-control': 'public, max-age=3600' });
   });
 
   app.get('/log/entries', (c) => {
@@ -85,8 +83,7 @@ export function logRoutes({ ledger }: AppDeps) {
       throw new LedgerError('not_found', `entry ${seq} is not yet covered by a signed checkpoint (size ${cp.size}); retry in a second`);
     }
     const proof = ledger.integrator.inclusionProof(seq, cp.size);
-    c.header('content-type', 'text/plain; charset=utf-8');
-    return c.body(formatReceipt({ index: seq, proof, checkpointNote: cp.note }));
+    return answer(formatReceipt({ index: seq, proof, checkpointNote: cp.note }), 200, { 'content-type': TEXT });
   });
 
   app.get('/log/tile/*', (c) => {
@@ -104,11 +101,9 @@ export function logRoutes({ ledger }: AppDeps) {
       bytes = store.snapshot(() => readTileHashes(coord.level, coord.index, coord.width, ledger.integrator.read));
     }
     // Full tiles never change; partial tiles are fixed too (a prefix of the future full tile).
-    c.header('cache-control', IMMUTABLE);
-    c.header('etag', `"${path}"`);
-    c.header('content-type', 'application/octet-stream');
-    if (c.req.header('if-none-match') === `"${path}"`) return c.body(null, 304);
-    return c.body(Buffer.from(bytes));
+    const headers = { 'cache-control': IMMUTABLE, etag: `"${path}"`, 'content-type': 'application/octet-stream' };
+    if (c.req.header('if-none-match') === `"${path}"`) return answer(null, 304, headers);
+    return answer(new Uint8Array(bytes), 200, headers);
   });
 
   return app;

@@ -38,7 +38,10 @@ export function requestId(): MiddlewareHandler {
   };
 }
 
-/** An answer with these headers, as a plain object all the way to the socket under Node. */
-export function answer(body: string, status: number, headers: Record<string, string>): Response {
+/**
+ * An answer with these headers, as a plain object all the way to the socket under Node. Headers
+ * set earlier with c.header() are not on it: a route answers this way only where it set none.
+ */
+export function answer(body: string | Uint8Array<ArrayBuffer> | null, status: number, headers: Record<string, string>): Response {
   return new Response(body, { status, headers });
 }

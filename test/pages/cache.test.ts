@@ -26,8 +26,14 @@ describe('page cache', () => {
       const b = await h.app.request(path, { headers: { accept } });
       expect(b.headers.get('etag')).toBe(etag);
       expect(await b.text()).toBe(body);
+      // The cached answer carries the same headers as the first (security headers, vary, CORS).
+      const headers = (r: Response) => [...r.headers].filter(([k]) => k !== 'x-request-id');
+      expect(headers(b)).toEqual(headers(a));
+      expect(a.headers.get('vary')).toBe('accept, accept-language');
       const c = await h.app.request(path, { headers: { accept, 'if-none-match': etag! } });
       expect(c.status).toBe(304);
+      expect(c.headers.get('etag')).toBe(etag);
+      expect(c.headers.get('vary')).toBe('accept, accept-language');
       // A recall changes what the shopper must see, at once.
       await h.append(farm, 'recall.issue', { id: 'R1', batches: [path.slice(1)], class: 'I', reason: 'glass fragments', instructions: 'do not eat' });
       await h.ledger.waitForCheckpoint(h.ledger.size() - 1);
