@@ -15,23 +15,9 @@ import { loadEsbuild } from './bundle.ts';
 import { checkSubmissionJson } from './check.ts';
 import { sodiumPath, verifyEd25519Node } from './verifier.ts';
 import { toBase64 } from '../core/bytes.ts';
+import { encodeBatch, type CheckJob, type CheckResult, type VerifyJob } from './check-wire.ts';
 
-export interface VerifyJob {
-  message: Uint8Array;
-  signature: Uint8Array;
-  /** The 32-byte Ed25519 public key. */
-  publicKey: Uint8Array;
-}
-
-/** What a worker is asked: a body to check in full, or one signature to verify. */
-export type CheckJob = { kind: 'check'; body: Uint8Array; nowMs: number; skewMs: number } | ({ kind: 'verify' } & VerifyJob);
-
-/** A worker's answer: a checked submission, a refusal, a verify verdict, or "run it yourself". */
-export type CheckResult =
-  | { ok: true; sub: Submission; statementJcs: string }
-  | { ok: false; code: string; message: string; details: Record<string, unknown> | undefined }
-  | { ok: false; retry: true }
-  | { ok: boolean };
+export type { VerifyJob } from './check-wire.ts';
 
 export interface CheckPool {
   /**
@@ -121,7 +107,8 @@ export async function createCheckPool(size: number, maxBatch = 256): Promise<Che
       const worker = workers[next++ % workers.length]!;
       const id = nextId++;
       inflight.set(id, { worker, batch });
-      worker.postMessage({ id, jobs: batch.map((p) => p.job) });
+      const wire = encodeBatch(id, batch.map((p) => p.job));
+      worker.postMessage(wire, [wire.meta.buffer, wire.bytes.buffer]);
     }
   };
   const run = (job: CheckJob) =>
@@ -136,7 +123,7 @@ export async function createCheckPool(size: number, maxBatch = 256): Promise<Che
   return {
     async check(body, nowMs, skewMs) {
       const r = await run({ kind: 'check', body, nowMs, skewMs });
-      if ('sub' in r) return { sub: r.sub, statementJcs: r.statementJcs };
+      if ('statementJcs' in r) return { sub: { statement: JSON.parse(r.statementJcs) as Submission['statement'], sig: r.sig }, statementJcs: r.statementJcs };
       if ('code' in r) throw new LedgerError(r.code, r.message, r.details);
       return checkSubmissionJson(body, nowMs, skewMs);
     },

@@ -5,7 +5,7 @@ import { LedgerError } from '../core/errors.ts';
 import { checkSubmissionJson } from './check.ts';
 import { useSodium, verifyEd25519Node } from './verifier.ts';
 import { toBase64 } from '../core/bytes.ts';
-import type { CheckJob, CheckResult } from './check-pool.ts';
+import { decodeBatch, type CheckJob, type CheckResult, type WireBatch } from './check-wire.ts';
 
 // libsodium, if the pool found it, from the very file the main thread would load (verifier.ts).
 useSodium((workerData as { sodium?: string } | undefined)?.sodium);
@@ -14,7 +14,7 @@ function run(job: CheckJob): CheckResult {
   if (job.kind === 'verify') return { ok: verifyEd25519Node(job.signature, job.message, toBase64(job.publicKey)) };
   try {
     const { sub, statementJcs } = checkSubmissionJson(job.body, job.nowMs, job.skewMs);
-    return { ok: true, sub, statementJcs };
+    return { ok: true, statementJcs, sig: sub.sig };
   } catch (e) {
     if (e instanceof LedgerError) return { ok: false, code: e.code, message: e.message, details: e.details };
     // Anything else is a bug in the checks: the caller's thread runs them again, and fails as it would have.
@@ -22,6 +22,6 @@ function run(job: CheckJob): CheckResult {
   }
 }
 
-parentPort!.on('message', ({ id, jobs }: { id: number; jobs: CheckJob[] }) => {
-  parentPort!.postMessage({ id, results: jobs.map(run) });
+parentPort!.on('message', (batch: WireBatch) => {
+  parentPort!.postMessage({ id: batch.id, results: decodeBatch(batch).map(run) });
 });

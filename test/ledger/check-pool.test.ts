@@ -9,6 +9,7 @@ import { LedgerError } from '../../src/core/errors.ts';
 import { generateKeyPair, sign } from '../../src/core/ed25519.ts';
 import { createCheckPool, type CheckPool } from '../../src/ledger/check-pool.ts';
 import { checkSubmissionJson } from '../../src/ledger/check.ts';
+import { decodeBatch, encodeBatch, type CheckJob } from '../../src/ledger/check-wire.ts';
 import { verifyEd25519Node } from '../../src/ledger/verifier.ts';
 import { batchBody, makeHarness } from '../support.ts';
 
@@ -43,6 +44,22 @@ describe('check pool', () => {
     const results = await Promise.all(jobs.map((j) => pool.verify(j.job)));
     expect(results).toEqual(jobs.map((j) => j.good));
     for (const j of jobs) expect(verifyEd25519Node(j.job.signature, j.job.message, toBase64(j.job.publicKey))).toBe(j.good);
+  });
+
+  it('sends a batch as one buffer that gives back every job, byte for byte', () => {
+    const jobs: CheckJob[] = [
+      { kind: 'check', body: randomBytes(530), nowMs: 1_795_990_000_123, skewMs: 300_000 },
+      { kind: 'verify', message: randomBytes(77), signature: randomBytes(64), publicKey: randomBytes(32) },
+      { kind: 'check', body: new Uint8Array(0), nowMs: 0, skewMs: 1 },
+      { kind: 'verify', message: new Uint8Array(0), signature: randomBytes(64), publicKey: randomBytes(32) },
+      { kind: 'check', body: randomBytes(65_536), nowMs: 2 ** 52, skewMs: 0 },
+    ];
+    const wire = encodeBatch(7, jobs);
+    expect(wire.id).toBe(7);
+    const plain = (js: CheckJob[]) => js.map((j) => (j.kind === 'check' ? { ...j, body: [...j.body] } : { ...j, message: [...j.message], signature: [...j.signature], publicKey: [...j.publicKey] }));
+    // Through a structured clone with transfer, as postMessage sends it.
+    const copy = structuredClone(wire, { transfer: [wire.meta.buffer, wire.bytes.buffer] });
+    expect(plain(decodeBatch(copy))).toEqual(plain(jobs));
   });
 
   it('refuses malformed lengths without asking a worker', async () => {
