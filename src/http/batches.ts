@@ -184,25 +184,27 @@ export function batchRoutes(deps: AppDeps) {
   /** The Link header naming a batch's linkset (GS1 Digital Link resolver, RFC 9264). */
   const linksetLink = (path: string) => `<${config.publicUrl}${path}?linkType=linkset>; rel="linkset"; type="${LINKSET_MEDIA_TYPE}"`;
 
+  /** A refused batch request: an error page for people, a problem for machines. */
+  const refuse = (c: Context, e: unknown, machine: boolean, lang: Lang) => {
+    c.header('vary', VARY);
+    if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
+    if (e instanceof LedgerError) {
+      c.header('access-control-allow-origin', '*');
+      return problemFromError(c, e);
+    }
+    throw e;
+  };
+
   app.get('/01/*', async (c) => {
     const accept = c.req.header('accept');
     const linkTypeParam = c.req.query('linkType');
     const machine = prefersJson(accept) || prefersLinkset(accept) || wantsLinkset(linkTypeParam);
     const { lang, inQuery } = pageLang(c);
-    const refuse = (e: unknown) => {
-      c.header('vary', VARY);
-      if (e instanceof LedgerError && !machine) return errorPage(c, e, lang);
-      if (e instanceof LedgerError) {
-        c.header('access-control-allow-origin', '*');
-        return problemFromError(c, e);
-      }
-      throw e;
-    };
     let key: DigitalLinkKey;
     try {
       key = parseDigitalLinkPath(new URL(c.req.url).pathname);
     } catch (e) {
-      return refuse(e);
+      return refuse(c, e, machine, lang);
     }
     const path = encodeDigitalLinkPath(key);
     // Policy: a batch's page and JSON view are cached per path, format, language, log size,
@@ -237,7 +239,7 @@ export function batchRoutes(deps: AppDeps) {
       const count = shopperView && key.serial !== undefined && scans.firstView(clientId(c), path, now);
       ({ batch, serial } = resolveItem(store, key, now, count));
     } catch (e) {
-      return refuse(e);
+      return refuse(c, e, machine, lang);
     }
     /** Keeps a view's answer, encoded once: a cached answer is sent as bytes, as stored. */
     const remember = (body: string): string | Uint8Array<ArrayBuffer> => {

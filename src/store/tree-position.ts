@@ -17,11 +17,15 @@ function popcount(n: number): number {
   return popcount32(n >>> 0) + popcount32(Math.floor(n / TWO_32));
 }
 
+/** Trailing zero bits of x, a non-zero 32-bit integer. */
+function trailingZeros32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
 /** Trailing zero bits of n > 0, a safe integer. */
 function trailingZeros(n: number): number {
   const lo = n >>> 0;
-  const low = (x: number) => 31 - Math.clz32(x & -x);
-  return lo !== 0 ? low(lo) : 32 + low(Math.floor(n / TWO_32));
+  return lo !== 0 ? trailingZeros32(lo) : 32 + trailingZeros32(Math.floor(n / TWO_32));
 }
 
 /** Nodes made by the first n leaves: 2n - popcount(n). */
