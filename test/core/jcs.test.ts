@@ -2,6 +2,8 @@
 // the RFC's Appendix B number samples, the deterministic es6testfile checksums, and the inputs
 // JCS must refuse (lone surrogates, non-finite numbers, nesting beyond 64 levels).
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -197,5 +199,89 @@ describe('values JCS refuses', () => {
     expect(codeOf(() => canonicalJson(nest(64, [])))).toBe('json_too_deep');
     expect(codeOf(() => canonicalJson(nestObjects(65)))).toBe('json_too_deep');
     expect(codeOf(() => canonicalJson(nest(1000, 1)))).toBe('json_too_deep');
+  });
+});
+
+// The checks and the serialisation jcs.ts did before it became one pass: RFC 8785 input checks,
+// then the `canonicalize` package (RFC 8785's own reference list names it). The one pass must
+// write the same text and refuse the same values with the same first fault.
+function referenceCheck(v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'string':
+      if (!v.isWellFormed()) throw new LedgerError('invalid_json', 'a string contains a lone surrogate');
+      return;
+    case 'number':
+      if (!Number.isFinite(v)) throw new LedgerError('invalid_json', 'a number is not finite');
+      return;
+    case 'boolean':
+      return;
+    case 'object':
+      if (v === null) return;
+      if (depth >= 64) throw new LedgerError('json_too_deep', 'JSON nesting is deeper than 64 levels');
+      if (Array.isArray(v)) {
+        for (const x of v) referenceCheck(x, depth + 1);
+        return;
+      }
+      if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
+        throw new LedgerError('invalid_json', 'only plain JSON objects can be canonicalised');
+      }
+      for (const [k, x] of Object.entries(v)) {
+        if (!k.isWellFormed()) throw new LedgerError('invalid_json', 'a key contains a lone surrogate');
+        referenceCheck(x, depth + 1);
+      }
+      return;
+    default:
+      throw new LedgerError('invalid_json', `a ${typeof v} is not JSON`);
+  }
+}
+
+function reference(v: unknown): string {
+  referenceCheck(v, 0);
+  return canonicalize(v)!;
+}
+
+const outcome = (f: () => string) => {
+  try {
+    return { text: f() };
+  } catch (e) {
+    if (!(e instanceof LedgerError)) throw e;
+    return { code: e.code, message: e.message };
+  }
+};
+
+describe('the one-pass canonicaliser', () => {
+  const lone = fc.constantFrom('\uD800', '\uDFFF', 'a\uDBFFb');
+  const key = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', '', '\u00e9', '\u{1F600}'), lone);
+  const leaf = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    lone,
+    fc.double(),
+    fc.integer(),
+    fc.constantFrom(-0, 1e21, 5e-324, Number.MAX_VALUE, NaN, Infinity),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom(undefined, () => 1, Symbol('s'), 1n, new Date(0), new Map()),
+  );
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(key, tie('v'), { maxKeys: 5 })),
+  })).v;
+
+  it('writes what `canonicalize` writes, and refuses what the old checks refused, with the same first fault', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(outcome(() => canonicalJson(v))).toEqual(outcome(() => reference(v)));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('agrees on deep nesting and on a submission-shaped statement', () => {
+    let deep: unknown = 1;
+    for (let d = 0; d < 70; d++) {
+      deep = d % 2 ? [deep] : { k: deep };
+      expect(outcome(() => canonicalJson(deep))).toEqual(outcome(() => reference(deep)));
+    }
+    const statement = { v: 1, type: 'batch.create', actor: 'farm', pub: 'AAAA', time: '2026-11-29T00:00:00.000Z', nonce: 'BBBB', body: { gtin: '09506000134352', lot: 'L1', quantity: { amount: 1.5, uom: 'KGM' }, attributes: { 品种: '稻花香', grade: 'I' } } };
+    expect(canonicalJson(statement)).toBe(reference(statement));
   });
 });
