@@ -1,10 +1,9 @@
 // lotproof SPEC §1: statements, the domain-separated message a party signs, and submissions.
-import { canonicalBytes } from './jcs.ts';
-import { concatBytes, fromBase64, toBase64, utf8 } from './bytes.ts';
+import { canonicalJson } from './jcs.ts';
+import { fromBase64, toBase64, utf8 } from './bytes.ts';
 import { sign, verify, type KeyPair } from './ed25519.ts';
 
 export const STATEMENT_CONTEXT = 'lotproof/statement/v1\n';
-const CONTEXT_BYTES = utf8(STATEMENT_CONTEXT);
 
 export const STATEMENT_TYPES = [
   'log.init',
@@ -46,12 +45,13 @@ export interface Submission {
 
 /** The bytes a party signs: "lotproof/statement/v1\n" || JCS(statement). */
 export function statementMessage(statement: Statement): Uint8Array {
-  return concatBytes(CONTEXT_BYTES, canonicalBytes(statement));
+  return statementMessageFromJcs(canonicalJson(statement));
 }
 
 /** The same message from the statement's JCS text, when the caller needs that text too. */
 export function statementMessageFromJcs(statementJcs: string): Uint8Array {
-  return concatBytes(CONTEXT_BYTES, utf8(statementJcs));
+  // One encoding of the joined text: the context is ASCII, so its bytes are its characters.
+  return utf8(STATEMENT_CONTEXT + statementJcs);
 }
 
 export function signStatement(statement: Statement, key: KeyPair): Submission {
