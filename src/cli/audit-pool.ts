@@ -6,8 +6,10 @@
 // order-dependent checks (seq, prev chain, time order, role replay, the root) stay with the
 // LogVerifier on the caller's thread. A leaf the workers do not pass is not judged here: the
 // verifier re-checks it in full and reports it exactly as it would have without them.
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckedLeaf } from '../ledger/audit.ts';
+import { loadEsbuild } from '../ledger/bundle.ts';
 import { sodiumPath } from '../ledger/verifier.ts';
 
 export interface TileChecks {
@@ -24,9 +26,9 @@ export interface LeafCheckPool {
 }
 
 // Plain JavaScript, so that it runs without a TypeScript loader (a loader per worker would cost
-// about 50 MB and half a second each). It loads the same `canonicalize` package as
-// src/core/jcs.ts and mirrors that module's input checks (well-formed strings, at most 64
-// nested containers; JSON.parse yields only plain objects and finite numbers).
+// about 50 MB and half a second each). Its JCS is src/core/jcs.ts itself, which esbuild bundles
+// into the script when the pool starts (jcsScript), so the auditor judges canonical form with
+// the very code the log writes it with.
 // A tile travels in one buffer that goes to a worker and comes back (transferred both ways, so
 // that neither thread allocates per tile and memory stays flat): n*32 bytes of tile hashes, n
 // bytes saying which were served, n bytes the worker sets to 1 for each leaf that passed, n*64
@@ -44,23 +46,10 @@ const KEY = Buffer.from(',"statement":');
 const TAIL = Buffer.from(',"v":1}');
 const ZERO = Buffer.alloc(1);
 const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const MAX_DEPTH = 64;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const keys = new Map();
-let canonicalize;
-const ready = import(workerData.canonicalize).then((m) => { canonicalize = m.default; });
-
-function canonicalizable(v, depth) {
-  if (typeof v === 'string') return v.isWellFormed();
-  if (typeof v !== 'object' || v === null) return true;
-  if (depth >= MAX_DEPTH) return false;
-  if (Array.isArray(v)) {
-    for (const x of v) if (!canonicalizable(x, depth + 1)) return false;
-    return true;
-  }
-  for (const k of Object.keys(v)) if (!k.isWellFormed() || !canonicalizable(v[k], depth + 1)) return false;
-  return true;
-}
+// canonicalJson (src/core/jcs.ts): throws on anything JCS cannot write.
+const { canonicalJson } = lotproofJcs;
 
 function base64(s, length) {
   if (typeof s !== 'string' || !B64.test(s)) return undefined;
@@ -88,7 +77,7 @@ function check(leaf, tileHash, out, o) {
   try {
     const text = decoder.decode(leaf);
     entry = JSON.parse(text);
-    if (!canonicalizable(entry, 0) || canonicalize(entry) !== text) return 0;
+    if (canonicalJson(entry) !== text) return 0;
   } catch {
     return 0;
   }
@@ -116,8 +105,7 @@ function check(leaf, tileHash, out, o) {
   return 1;
 }
 
-parentPort.on('message', async ({ id, n, buf }) => {
-  await ready;
+parentPort.on('message', ({ id, n, buf }) => {
   const b = Buffer.from(buf);
   const has = n * 32;
   const ok = has + n;
@@ -133,16 +121,37 @@ parentPort.on('message', async ({ id, n, buf }) => {
 });
 `;
 
-/** A pool of `size` worker threads (size ≥ 1); each tile goes to the one with the least queued. */
-export function createLeafCheckPool(size: number): LeafCheckPool {
-  const canonicalizeUrl = import.meta.resolve('canonicalize');
+const JCS_ENTRY = fileURLToPath(new URL('../core/jcs.ts', import.meta.url));
+
+/** src/core/jcs.ts and what it imports, as a script that defines `lotproofJcs`. */
+async function jcsScript(): Promise<string> {
+  const esbuild = await loadEsbuild();
+  const out = await esbuild.build({
+    entryPoints: [JCS_ENTRY],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'lotproofJcs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'silent',
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/**
+ * A pool of `size` worker threads (size ≥ 1); each tile goes to the one with the least queued.
+ * Rejects if the workers' script cannot be built.
+ */
+export async function createLeafCheckPool(size: number): Promise<LeafCheckPool> {
+  const source = `${await jcsScript()}\n${WORKER_SOURCE}`;
   const sodium = sodiumPath();
   const pending = new Map<number, { resolve: (r: TileChecks) => void; reject: (e: Error) => void; worker: number; n: number }>();
   const load = new Array<number>(size).fill(0);
   const free: ArrayBuffer[] = [];
   let nextId = 0;
   const workers = Array.from({ length: size }, (_, w) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { canonicalize: canonicalizeUrl, sodium } });
+    const worker = new Worker(source, { eval: true, workerData: { sodium } });
     worker.unref();
     worker.on('message', ({ id, buf }: { id: number; buf: ArrayBuffer }) => {
       const p = pending.get(id);

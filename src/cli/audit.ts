@@ -406,7 +406,7 @@ export async function runAudit(opts: AuditOptions, io: AuditIo = defaultIo()): P
   // Each leaf's stateless checks (JCS form, hashes, the signature with OpenSSL, which agrees with
   // noble on every published vector: test/core/ed25519.test.ts) run ahead on one worker thread
   // per core, while this thread does the order-dependent ones, which are light.
-  const pool = createLeafCheckPool(Math.max(1, availableParallelism()));
+  const pool = await createLeafCheckPool(Math.max(1, availableParallelism()));
   let verifier: LogVerifier | undefined;
   try {
     const saved = opts.state !== undefined ? readState(opts.state) : undefined;

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await h.append(farm, 'batch.create', batchBody('LOT-1', { attributes: { note: '五常 rice, 𝄞 ok' } }));
   await h.append(farm, 'batch.create', batchBody('LOT-2'));
   leaves = h.store.leaves(0, h.ledger.size());
-  pool = createLeafCheckPool(2);
+  pool = await createLeafCheckPool(2);
 });
 afterAll(async () => {
   await pool.close();
