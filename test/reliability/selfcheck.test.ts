@@ -61,14 +61,15 @@ describe('the start-up self-check', () => {
 
   it('refuses an entry edited after the last checkpoint, naming it', async () => {
     const dir = await logWithUncheckpointedTail();
-    tamper(dir, "UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), 'B2', 'B9') AS BLOB) WHERE seq = 9");
+    // The lot only: 'B2' alone could also stand in a base64 prev, sig or pub, and change which check fails first.
+    tamper(dir, `UPDATE entries SET leaf = CAST(replace(CAST(leaf AS TEXT), '"lot":"B2"', '"lot":"B9"') AS BLOB) WHERE seq = 9`);
     await expect(start(dir)).rejects.toThrow(/entry 9 has a stored hash that is not SHA-256 of its leaf/);
   });
 
   it('refuses an entry whose hash was rewritten to match, by the broken chain', async () => {
     const dir = await logWithUncheckpointedTail();
     const db = new Database(join(dir, 'lotproof.db'));
-    const leaf = Buffer.from(String((db.prepare('SELECT leaf FROM entries WHERE seq = 9').get() as { leaf: Buffer }).leaf).replace('B2', 'B9'));
+    const leaf = Buffer.from(String((db.prepare('SELECT leaf FROM entries WHERE seq = 9').get() as { leaf: Buffer }).leaf).replace('"lot":"B2"', '"lot":"B9"'));
     db.close();
     const { createHash } = await import('node:crypto');
     tamper(dir, 'UPDATE entries SET leaf = ?, hash = ? WHERE seq = 9', leaf, createHash('sha256').update(leaf).digest());
