@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckedLeaf } from '../ledger/audit.ts';
-import { loadEsbuild } from '../ledger/bundle.ts';
+import { bundleForWorker } from '../ledger/bundle.ts';
 import { sodiumPath } from '../ledger/verifier.ts';
 
 export interface TileChecks {
@@ -124,19 +124,8 @@ parentPort.on('message', ({ id, n, buf }) => {
 const JCS_ENTRY = fileURLToPath(new URL('../core/jcs.ts', import.meta.url));
 
 /** src/core/jcs.ts and what it imports, as a script that defines `lotproofJcs`. */
-async function jcsScript(): Promise<string> {
-  const esbuild = await loadEsbuild();
-  const out = await esbuild.build({
-    entryPoints: [JCS_ENTRY],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    globalName: 'lotproofJcs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
+function jcsScript(): Promise<string> {
+  return bundleForWorker(JCS_ENTRY, { format: 'iife', globalName: 'lotproofJcs' });
 }
 
 /**

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '../core/errors.ts';
 import type { Submission } from '../core/statement.ts';
-import { loadEsbuild } from './bundle.ts';
+import { bundleForWorker } from './bundle.ts';
 import { checkSubmissionJson } from './check.ts';
 import { sodiumPath, verifyEd25519Node } from './verifier.ts';
 import { toBase64 } from '../core/bytes.ts';
@@ -33,20 +33,9 @@ export interface CheckPool {
 const WORKER_ENTRY = fileURLToPath(new URL('./check-worker.ts', import.meta.url));
 
 /** The worker script: check-worker.ts and everything it imports, as one CommonJS file. */
-async function workerScript(): Promise<string> {
-  const esbuild = await loadEsbuild();
-  const out = await esbuild.build({
-    entryPoints: [WORKER_ENTRY],
-    bundle: true,
-    write: false,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    // A native addon: the worker loads it at run time, from the path it is given.
-    external: ['sodium-native'],
-    logLevel: 'silent',
-  });
-  return out.outputFiles[0]!.text;
+function workerScript(): Promise<string> {
+  // sodium-native is a native addon: the worker loads it at run time, from the path it is given.
+  return bundleForWorker(WORKER_ENTRY, { format: 'cjs', external: ['sodium-native'] });
 }
 
 interface Pending {
