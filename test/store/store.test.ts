@@ -735,6 +735,29 @@ describe('the actor cache', () => {
     expect(store.actor('carrier')?.pub).toBe('C1');
   });
 
+  it('lets the sequencer see a key rotation and a revocation at once, inside one group commit', async () => {
+    const h = harness();
+    const farm = await h.register('farm', 'producer');
+    // The farm's row is cached by this first batch.
+    await h.append(farm, 'batch.create', batchBody('G0'));
+    const newKey = { id: 'farm', key: generateKeyPair() };
+    // Submitted together: the harness checks submissions on this thread, so all five are queued
+    // before the sequencer's next turn and committed in one transaction, in this order.
+    const outcomes = await Promise.allSettled([
+      h.ledger.submit(h.sign(farm, 'actor.rotateKey', { id: 'farm', pub: toBase64(newKey.key.publicKey) })),
+      h.ledger.submit(h.sign(farm, 'batch.create', batchBody('G1'))),
+      h.ledger.submit(h.sign(newKey, 'batch.create', batchBody('G2'))),
+      h.ledger.submit(h.sign(h.operator, 'actor.revoke', { id: 'farm', reason: 'key lost' })),
+      h.ledger.submit(h.sign(newKey, 'batch.create', batchBody('G3'))),
+    ]);
+    const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'accepted' : (o.reason as LedgerError).code));
+    expect(codes).toEqual(['accepted', 'key_not_active', 'accepted', 'accepted', 'actor_revoked']);
+    const seqs = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.seq] : []));
+    expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
+    // And after the group: the row the store answers is the revoked one.
+    expect(h.store.actor('farm')).toMatchObject({ pub: null, revokedSeq: seqs[2] });
+  });
+
   it('is not kept by a read-only store, whose file another connection writes', () => {
     const dir = tempDir();
     const writer = openStore(dir);
