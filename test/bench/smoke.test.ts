@@ -14,6 +14,7 @@ const REQUIRED = [
   'limit.verify.node2',
   'limit.sqlite',
   'limit.http.post.node',
+  'appends.cold',
   'appends.node',
   'appends.node.p99',
   'appends.node.checkpoint',
