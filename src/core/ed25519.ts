@@ -13,9 +13,41 @@ export interface KeyPair {
   readonly publicKey: Uint8Array;
 }
 
+// In Node (20.16 and later), deriving a public key and signing go through its native Ed25519
+// (OpenSSL). Both are deterministic (RFC 8032 §5.1.5, §5.1.6), so they give noble's exact bytes;
+// test/core/ed25519.test.ts holds the two to the same answers. noble's first use builds its
+// base-point tables: about 70 ms of a service's start-up, where it derived the operator's and
+// the log's public keys and signed the first checkpoint. The browser has no `process`, so its
+// bundle always takes noble.
+interface NodeKeyObject {
+  export(options: { format: 'der'; type: 'spki' }): Uint8Array;
+}
+interface NodeEd25519 {
+  createPrivateKey(key: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
+  createPublicKey(key: NodeKeyObject): NodeKeyObject;
+  sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
+}
+const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeEd25519 | undefined } }).process?.getBuiltinModule?.('node:crypto');
+/** OpenSSL's key object for each secret key in use (a WeakMap: nothing outlives the key pair). */
+const nodeKeys = new WeakMap<Uint8Array, NodeKeyObject>();
+
+function nodePrivateKey(node: NodeEd25519, seed: Uint8Array): NodeKeyObject {
+  let key = nodeKeys.get(seed);
+  if (!key) {
+    key = node.createPrivateKey({ key: concatBytes(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' });
+    nodeKeys.set(seed, key);
+  }
+  return key;
+}
+
+/** A Node Buffer handed on as a plain Uint8Array view of the same bytes. */
+const plain = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
 export function keyPairFromSeed(seed: Uint8Array): KeyPair {
   if (seed.length !== 32) throw new LedgerError('invalid_key', 'an Ed25519 private key is 32 bytes');
-  return { secretKey: seed, publicKey: ed.getPublicKey(seed) };
+  if (!nodeCrypto) return { secretKey: seed, publicKey: ed.getPublicKey(seed) };
+  const spki = nodeCrypto.createPublicKey(nodePrivateKey(nodeCrypto, seed)).export({ format: 'der', type: 'spki' });
+  return { secretKey: seed, publicKey: plain(spki).slice(spki.length - 32) };
 }
 
 /** A new key pair from the platform's CSPRNG. */
@@ -24,7 +56,8 @@ export function generateKeyPair(): KeyPair {
 }
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed.sign(message, secretKey);
+  if (!nodeCrypto || secretKey.length !== 32) return ed.sign(message, secretKey);
+  return plain(nodeCrypto.sign(null, message, nodePrivateKey(nodeCrypto, secretKey)));
 }
 
 /** Strict RFC 8032 verification. Malformed keys or signatures verify as false, never throw. */

@@ -23,6 +23,8 @@ import {
 } from '../../src/core/ed25519.ts';
 import { LedgerError } from '../../src/core/errors.ts';
 import { createRequire } from 'node:module';
+import fc from 'fast-check';
+import * as noble from '@noble/ed25519';
 import { sodiumPath, useSodium, verifyBackend, verifyEd25519Node, type Sodium } from '../../src/ledger/verifier.ts';
 
 const VECTORS = fileURLToPath(new URL('../vectors/', import.meta.url));
@@ -133,8 +135,10 @@ describe('RFC 8032 §7.1 test vectors', () => {
         expect(toHex(keyPairFromSeed(sk).publicKey)).toBe(v.publicKey);
       });
 
-      it('signs to exactly the published signature, and so does node:crypto', () => {
+      it('signs to exactly the published signature, and so do noble (the browser\'s) and node:crypto', () => {
         expect(toHex(sign(msg, sk))).toBe(v.signature);
+        expect(toHex(noble.sign(msg, sk))).toBe(v.signature);
+        expect(toHex(noble.getPublicKey(sk))).toBe(v.publicKey);
         expect(toHex(nodeSign(null, msg, nodePrivateKey(sk)))).toBe(v.signature);
       });
 
@@ -334,6 +338,22 @@ describe('verify never throws', () => {
     expect(verify(sig, msg, new Uint8Array(0))).toBe(false);
     expect(verify(new Uint8Array(64).fill(0xff), msg, kp.publicKey)).toBe(false);
     expect(verify(sig, msg, new Uint8Array(32).fill(0xff))).toBe(false);
+  });
+
+  it('derives keys and signs in Node exactly as noble does in the browser bundle, for any seed and message', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (seed, msg) => {
+        const kp = keyPairFromSeed(seed);
+        expect(kp.publicKey).toBeInstanceOf(Uint8Array);
+        expect(toHex(kp.publicKey)).toBe(toHex(noble.getPublicKey(seed)));
+        const sig = sign(msg, seed);
+        expect(toHex(sig)).toBe(toHex(noble.sign(msg, seed)));
+        // The same key pair signs again from its cached key object, and other keys are not confused with it.
+        expect(toHex(sign(msg, kp.secretKey))).toBe(toHex(sig));
+        expect(verify(sig, msg, kp.publicKey)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('keyPairFromSeed refuses a seed that is not 32 bytes', () => {
