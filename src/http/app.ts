@@ -119,13 +119,16 @@ export function createApp(deps: AppDeps) {
   app.route('/', actorRoutes(deps));
   app.route('/', batchRoutes(deps));
   app.route('/', qrRoutes(deps));
-  const apiDoc = openApiDocument(deps.config.publicUrl);
-  const apiDocsHtml = renderApiDocs(apiDoc);
+  // Made on first request: converting every route's schemas takes tens of milliseconds, which
+  // start-up need not wait for.
+  let apiDoc: ReturnType<typeof openApiDocument> | undefined;
+  let apiDocsHtml: string | undefined;
+  const doc = () => (apiDoc ??= openApiDocument(deps.config.publicUrl));
   app.get('/openapi.json', (c) => {
     c.header('access-control-allow-origin', '*');
-    return c.json(apiDoc);
+    return c.json(doc());
   });
-  app.get('/docs', (c) => htmlResponse(c, apiDocsHtml, 200, 'en'));
+  app.get('/docs', (c) => htmlResponse(c, (apiDocsHtml ??= renderApiDocs(doc())), 200, 'en'));
   app.get('/', (c) =>
     c.json({
       service: 'lotproof',

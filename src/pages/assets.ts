@@ -42,7 +42,7 @@ function hashed(base: string, ext: string, contentType: string, body: Uint8Array
  * esbuild is unavailable or the bundle would pull in anything that is not browser code.
  */
 export async function buildVerifierScript(): Promise<Uint8Array> {
-  const esbuild = await loadEsbuild();
+  const esbuild = loadEsbuild();
   const result = await esbuild.build({
     entryPoints: [ENTRY],
     bundle: true,
