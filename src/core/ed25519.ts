@@ -1,9 +1,11 @@
-// RFC 8032 Ed25519 through @noble/ed25519, and the RFC 8410 PKCS#8 / SPKI wrappings of its keys.
+// RFC 8032 Ed25519 through @noble/ed25519 (key derivation and signing through Node's OpenSSL
+// where there is one, below), and the RFC 8410 PKCS#8 / SPKI wrappings of its keys.
 // Verification is the strict RFC 8032 rule set (zip215: false), the same set OpenSSL applies.
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { concatBytes, equalBytes, fromBase64, toBase64 } from './bytes.ts';
 import { LedgerError } from './errors.ts';
+import { nodeCrypto, plainBytes, type NodeCrypto, type NodeKeyObject } from './native.ts';
 
 ed.hashes.sha512 = sha512;
 
@@ -19,19 +21,10 @@ export interface KeyPair {
 // base-point tables: about 70 ms of a service's start-up, where it derived the operator's and
 // the log's public keys and signed the first checkpoint. The browser has no `process`, so its
 // bundle always takes noble.
-interface NodeKeyObject {
-  export(options: { format: 'der'; type: 'spki' }): Uint8Array;
-}
-interface NodeEd25519 {
-  createPrivateKey(key: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
-  createPublicKey(key: NodeKeyObject): NodeKeyObject;
-  sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
-}
-const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => NodeEd25519 | undefined } }).process?.getBuiltinModule?.('node:crypto');
 /** OpenSSL's key object for each secret key in use (a WeakMap: nothing outlives the key pair). */
 const nodeKeys = new WeakMap<Uint8Array, NodeKeyObject>();
 
-function nodePrivateKey(node: NodeEd25519, seed: Uint8Array): NodeKeyObject {
+function nodePrivateKey(node: NodeCrypto, seed: Uint8Array): NodeKeyObject {
   let key = nodeKeys.get(seed);
   if (!key) {
     key = node.createPrivateKey({ key: concatBytes(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' });
@@ -40,14 +33,11 @@ function nodePrivateKey(node: NodeEd25519, seed: Uint8Array): NodeKeyObject {
   return key;
 }
 
-/** A Node Buffer handed on as a plain Uint8Array view of the same bytes. */
-const plain = (b: Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.length);
-
 export function keyPairFromSeed(seed: Uint8Array): KeyPair {
   if (seed.length !== 32) throw new LedgerError('invalid_key', 'an Ed25519 private key is 32 bytes');
   if (!nodeCrypto) return { secretKey: seed, publicKey: ed.getPublicKey(seed) };
   const spki = nodeCrypto.createPublicKey(nodePrivateKey(nodeCrypto, seed)).export({ format: 'der', type: 'spki' });
-  return { secretKey: seed, publicKey: plain(spki).slice(spki.length - 32) };
+  return { secretKey: seed, publicKey: plainBytes(spki).slice(spki.length - 32) };
 }
 
 /** A new key pair from the platform's CSPRNG. */
@@ -57,7 +47,7 @@ export function generateKeyPair(): KeyPair {
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   if (!nodeCrypto || secretKey.length !== 32) return ed.sign(message, secretKey);
-  return plain(nodeCrypto.sign(null, message, nodePrivateKey(nodeCrypto, secretKey)));
+  return plainBytes(nodeCrypto.sign(null, message, nodePrivateKey(nodeCrypto, secretKey)));
 }
 
 /** Strict RFC 8032 verification. Malformed keys or signatures verify as false, never throw. */

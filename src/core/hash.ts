@@ -3,11 +3,9 @@
 // here) and on the append path several times per entry. The browser has no `process`, so its
 // bundle always takes noble; test/core/merkle.test.ts holds both to the same answers.
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { nodeCrypto } from './native.ts';
 
-type NodeHash = (algorithm: 'sha256', data: Uint8Array, encoding: 'buffer') => Uint8Array;
-const nodeHash = (globalThis as { process?: { getBuiltinModule?: (id: string) => { hash?: NodeHash } | undefined } }).process?.getBuiltinModule?.(
-  'node:crypto',
-)?.hash;
+const nodeHash = nodeCrypto?.hash;
 
 export function sha256(data: Uint8Array): Uint8Array {
   if (!nodeHash) return nobleSha256(data);
