@@ -31,6 +31,8 @@ const N = Number(values.n);
 const C = Number(values.c);
 const wallMs = () => performance.timeOrigin + performance.now();
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
 /** The Node generator: C raw keep-alive connections (./raw-http.ts), one request in flight on each. */
 async function nodeAppend(bodies: string[]): Promise<AppendResult> {
   const conns = Array.from({ length: C }, () => new RawConnection(url.hostname, Number(url.port || 80)));
@@ -45,7 +47,7 @@ async function nodeAppend(bodies: string[]): Promise<AppendResult> {
         while (next < bodies.length) {
           const body = bodies[next++]!;
           const s = performance.now();
-          const r = await conn.request('POST', '/v1/entries', body);
+          const r = await conn.request('POST', '/v1/entries', body, JSON_BODY);
           lat.push(performance.now() - s);
           if (r.status !== 201) failed++;
           else acks.push({ seq: (JSON.parse(r.text) as { seq: number }).seq, atMs: wallMs() });

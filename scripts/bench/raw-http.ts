@@ -26,7 +26,7 @@ export class RawConnection {
   readonly #sock: Socket;
   readonly #host: string;
   #buf: Buffer = Buffer.alloc(0);
-  #waiting: { resolve: (a: RawAnswer) => void; reject: (e: Error) => void } | undefined;
+  #waiting: { resolve: (a: RawAnswer) => void; reject: (e: Error) => void; head: boolean } | undefined;
   #closed: Error | undefined;
 
   constructor(host: string, port: number) {
@@ -37,16 +37,18 @@ export class RawConnection {
     this.#sock.on('close', () => this.#fail(new Error('the server closed the connection')));
   }
 
-  /** Sends one request and resolves with its answer; one at a time per connection. */
-  request(method: string, path: string, body?: string, contentType = 'application/json'): Promise<RawAnswer> {
+  /**
+   * Sends one request and resolves with its answer; one at a time per connection. `headers`
+   * are sent as given (names and values must not hold CR or LF); a body gets its length.
+   */
+  request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
     if (this.#closed) return Promise.reject(this.#closed);
     if (this.#waiting) return Promise.reject(new Error('a request is already in flight on this connection'));
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
-      const head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#host}\r\n`;
-      this.#sock.write(
-        body === undefined ? `${head}\r\n` : `${head}content-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+      this.#waiting = { resolve, reject, head: method === 'HEAD' };
+      let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.#host}\r\n`;
+      for (const name in headers) head += `${name}: ${headers[name]}\r\n`;
+      this.#sock.write(body === undefined ? `${head}\r\n` : `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     });
   }
 
@@ -62,19 +64,26 @@ export class RawConnection {
     w?.reject(e);
   }
 
+  /** RFC 9110 §6.4.1: an answer to HEAD, and a 1xx, 204 or 304, has no content whatever its headers say. */
+  #bodiless(status: number): boolean {
+    return this.#waiting?.head === true || status < 200 || status === 204 || status === 304;
+  }
+
   #onData(d: Buffer): void {
     this.#buf = this.#buf.length === 0 ? d : Buffer.concat([this.#buf, d]);
     const end = this.#buf.indexOf(HEAD_END);
     if (end < 0) return;
     const head = this.#buf.toString('latin1', 0, end);
     const status = STATUS.exec(head);
-    const length = CONTENT_LENGTH.exec(head);
-    if (!status || !length || CHUNKED.test(head)) {
+    const code = status ? Number(status[1]) : NaN;
+    // Chunked or unframed content is not read; the length is taken only when nothing else frames it.
+    const length = status && this.#bodiless(code) ? '0' : CHUNKED.test(head) ? undefined : CONTENT_LENGTH.exec(head)?.[1];
+    if (!status || length === undefined) {
       this.#fail(new Error(`unsupported answer (the client reads HTTP/1.x answers with a content-length): ${JSON.stringify(head.slice(0, 200))}`));
       this.#sock.destroy();
       return;
     }
-    const total = end + HEAD_END.length + Number(length[1]);
+    const total = end + HEAD_END.length + Number(length);
     if (this.#buf.length < total) return;
     const w = this.#waiting;
     if (!w || this.#buf.length > total) {
@@ -85,6 +94,6 @@ export class RawConnection {
     const text = this.#buf.toString('utf8', end + HEAD_END.length, total);
     this.#buf = Buffer.alloc(0);
     this.#waiting = undefined;
-    w.resolve({ status: Number(status[1]), text });
+    w.resolve({ status: code, text });
   }
 }

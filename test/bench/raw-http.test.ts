@@ -40,13 +40,13 @@ describe('RawConnection', () => {
     });
     conn = new RawConnection('127.0.0.1', port);
     // Multi-byte UTF-8 in both directions: lengths are bytes, not characters.
-    const a = await conn.request('POST', '/v1/entries', '{"name":"稻花香 2 号"}');
+    const a = await conn.request('POST', '/v1/entries', '{"name":"稻花香 2 号"}', { 'content-type': 'application/json' });
     expect(a.status).toBe(201);
     expect(JSON.parse(a.text)).toEqual({ method: 'POST', url: '/v1/entries', type: 'application/json', length: String(Buffer.byteLength('{"name":"稻花香 2 号"}')), body: '{"name":"稻花香 2 号"}' });
     const b = await conn.request('GET', '/log/checkpoint');
     expect(b.status).toBe(200);
     expect(JSON.parse(b.text)).toMatchObject({ method: 'GET', url: '/log/checkpoint', length: null, body: '' });
-    for (let i = 0; i < 20; i++) expect((await conn.request('POST', '/x', String(i))).status).toBe(201);
+    for (let i = 0; i < 20; i++) expect((await conn.request('POST', '/x', String(i), { 'content-type': 'text/plain' })).status).toBe(201);
     expect(sockets.size).toBe(1);
   });
 
@@ -70,6 +70,24 @@ describe('RawConnection', () => {
     expect(a.status).toBe(503);
     expect(JSON.parse(a.text)).toMatchObject({ code: 'sequencer_busy' });
     expect(JSON.parse(a.text).detail).toHaveLength(3000);
+  });
+
+  it('sends the headers it is given, and reads no content after HEAD, 204 or 304', async () => {
+    const port = await listen((req, res) => {
+      const etag = '"v1"';
+      if (req.url === '/empty') return void res.writeHead(204).end();
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      const body = JSON.stringify({ accept: req.headers.accept ?? null });
+      res.writeHead(200, { etag, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    });
+    conn = new RawConnection('127.0.0.1', port);
+    expect(await conn.request('GET', '/v1/batches/x', undefined, { accept: 'text/html' })).toEqual({ status: 200, text: '{"accept":"text/html"}' });
+    expect(await conn.request('HEAD', '/v1/batches/x')).toEqual({ status: 200, text: '' });
+    expect(await conn.request('GET', '/v1/batches/x', undefined, { 'if-none-match': '"v1"' })).toEqual({ status: 304, text: '' });
+    expect(await conn.request('GET', '/empty')).toEqual({ status: 204, text: '' });
+    // The connection is still in step: the next answer is the next request's.
+    expect(await conn.request('GET', '/v1/batches/x', undefined, { accept: 'application/json' })).toEqual({ status: 200, text: '{"accept":"application/json"}' });
   });
 
   it('refuses an answer without a content-length instead of guessing where it ends', async () => {
