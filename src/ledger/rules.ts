@@ -15,9 +15,17 @@ import {
 import type { BatchRow, LedgerTx, ProjectionReader } from './store.ts';
 
 /**
- * Who may sign what, by role (SPEC §3). Record-level rules (the batch's producer, the current
- * holder, the shipment's recipient, the record's own signer) are checked per type below.
- * Policy: only producers transform, because the outputs are new batches they then produce.
+ * The roles that can hold goods: producers, and whoever a handoff can deliver to. Any of them
+ * can also become a batch's producer: SPEC §3 lets the "holder of every input" sign
+ * `batch.transform`, whose outputs are new batches of the signer's, as a retailer that repacks
+ * what it holds makes new batches just as a mill does.
+ */
+const HOLDERS: readonly Role[] = ['producer', 'carrier', 'retailer', 'lab'];
+
+/**
+ * Who may sign what, by role (SPEC §3). Where SPEC names a relation rather than a role (the
+ * batch's producer, the current holder, the shipment's recipient, the record's own signer),
+ * every role that can stand in it is listed here and the relation is checked per type below.
  */
 export const ROLE_RULES: Record<StatementType, readonly Role[]> = {
   'log.init': ['operator'],
@@ -25,16 +33,16 @@ export const ROLE_RULES: Record<StatementType, readonly Role[]> = {
   'actor.rotateKey': ['operator', 'producer', 'lab', 'certifier', 'carrier', 'retailer', 'authority'],
   'actor.revoke': ['operator'],
   'batch.create': ['producer'],
-  'labreport.issue': ['lab', 'producer'],
-  'labreport.revoke': ['lab', 'producer'],
+  'labreport.issue': HOLDERS,
+  'labreport.revoke': HOLDERS,
   'certificate.issue': ['certifier'],
   'certificate.revoke': ['certifier'],
-  'handoff.ship': ['producer', 'carrier', 'retailer', 'lab'],
-  'handoff.receive': ['producer', 'carrier', 'retailer', 'lab'],
-  'batch.transform': ['producer'],
-  'recall.issue': ['producer', 'authority'],
-  'recall.close': ['producer', 'authority'],
-  'serials.issue': ['producer'],
+  'handoff.ship': HOLDERS,
+  'handoff.receive': HOLDERS,
+  'batch.transform': HOLDERS,
+  'recall.issue': [...HOLDERS, 'authority'],
+  'recall.close': [...HOLDERS, 'authority'],
+  'serials.issue': HOLDERS,
 };
 
 export interface ApplyContext {
@@ -176,9 +184,10 @@ export function applyStatement(tx: LedgerTx, st: Statement, ctx: ApplyContext): 
     case 'labreport.issue': {
       const b = st.body as BodyOf<'labreport.issue'>;
       const batch = batchOf(tx, b.batch);
-      const role = tx.actor(me)!.role;
-      const selfTest = role !== 'lab';
-      if (selfTest && batch.producer !== me) {
+      // SPEC §3: a lab's report is third-party, the batch's producer's a self-test. A lab that
+      // produced the batch (by transforming what it held) tests its own goods: a self-test.
+      const selfTest = batch.producer === me;
+      if (!selfTest && tx.actor(me)!.role !== 'lab') {
         throw new LedgerError('not_producer', `only a lab or the batch's producer (${batch.producer}) may report on it`);
       }
       if (tx.labReport(me, b.id)) throw new LedgerError('duplicate_record', `report ${me}/${b.id} already exists`);

@@ -6,6 +6,8 @@ import { generateKeyPair } from '../../src/core/ed25519.ts';
 import { sha256 } from '../../src/core/hash.ts';
 import { formatTime } from '../../src/core/time.ts';
 import { uploadMessage } from '../../src/core/upload.ts';
+import { verifierKey } from '../../src/core/note.ts';
+import { LogVerifier, logIdentity } from '../../src/ledger/audit.ts';
 import { sign } from '../../src/core/ed25519.ts';
 import { batchBody, GTIN, GTIN2, makeHarness, type Actor, type Harness } from '../support.ts';
 
@@ -154,6 +156,67 @@ describe('a batch from farm to shelf', () => {
       expect(toBase64(sha256(leaf))).toBe(body.hash);
       prev = body.hash;
     }
+  });
+});
+
+describe('SPEC §3: who signs names a relation, not only a role', () => {
+  const RICE = `01/${GTIN}/10/RICE-1`;
+  const view = async (name: string) => (await (await h.app.request(`/${name}`, { headers: { accept: 'application/json' } })).json()) as any;
+  const ship = async (from: Actor, to: Actor, id: string, batch: string, quantity: number) => {
+    await h.append(from, 'handoff.ship', { id, batch, to: to.id, quantity, shippedAt: '2026-09-06T08:00:00.000Z' });
+    await h.append(to, 'handoff.receive', { shipment: `${from.id}/${id}`, receivedAt: '2026-09-07T08:00:00.000Z', outcome: 'accepted' });
+  };
+
+  it('lets the holder of every input transform it, whatever its role, and makes it the outputs\' producer', async () => {
+    await h.append(farm, 'batch.create', batchBody('RICE-1'));
+    await ship(farm, retailer, 'S1', RICE, 600);
+    // A retailer repacks what it holds into 1 kg bags: new batches of its own.
+    await h.append(retailer, 'batch.transform', {
+      inputs: [{ batch: RICE, quantity: 500 }],
+      outputs: [batchBody('BAG-1', { product: { name: 'Rice, 1 kg bags', category: 'grain' }, quantity: { amount: 500, uom: 'KGM' } }, GTIN2)],
+    });
+    const bag = h.store.batchByKey(GTIN2, 'BAG-1')!;
+    expect(bag.producer).toBe(retailer.id);
+    expect(h.store.holding(bag.id, retailer.id)).toBe(500e6);
+    expect(h.store.holding(h.store.batchByKey(GTIN, 'RICE-1')!.id, retailer.id)).toBe(100e6);
+    expect((await view(`01/${GTIN2}/10/BAG-1`)).madeFrom[0].batch).toBe(RICE);
+
+    // As the bags' producer it may self-test and recall them (SPEC: "the batch's producer",
+    // "the producer of every batch named"), but not the farm's rice.
+    await h.append(retailer, 'labreport.issue', { id: 'QC-1', batch: `01/${GTIN2}/10/BAG-1`, issuedOn: '2026-09-08', tests: [{ name: 'Weight', result: 1.002, unit: 'kg', verdict: 'pass' }], verdict: 'pass' });
+    expect((await view(`01/${GTIN2}/10/BAG-1`)).labReports.map((r: any) => r.kind)).toEqual(['self-test']);
+    const recall = { id: 'RC-1', class: 'III', reason: 'Mislabelled weight', instructions: 'Return to the store' };
+    await h.append(retailer, 'recall.issue', { ...recall, batches: [`01/${GTIN2}/10/BAG-1`] });
+    await h.append(retailer, 'recall.close', { recall: `${retailer.id}/RC-1`, note: 'relabelled' });
+    await expectProblem(await h.post(h.sign(retailer, 'recall.issue', { ...recall, id: 'RC-2', batches: [RICE] })), 403, 'not_producer');
+    await expectProblem(await h.post(h.sign(retailer, 'labreport.issue', { id: 'QC-2', batch: RICE, issuedOn: '2026-09-08', tests: [{ name: 'Weight', result: 1, verdict: 'pass' }], verdict: 'pass' })), 403, 'not_producer');
+
+    // Holding is what decides: not what the signer does not hold, nor more than it holds.
+    await expectProblem(await h.post(h.sign(carrier, 'batch.transform', { inputs: [{ batch: RICE, quantity: 1 }], outputs: [batchBody('BAG-2', {}, GTIN2)] })), 409, 'insufficient_holding');
+    await expectProblem(await h.post(h.sign(retailer, 'batch.transform', { inputs: [{ batch: RICE, quantity: 101 }], outputs: [batchBody('BAG-3', {}, GTIN2)] })), 409, 'insufficient_holding');
+    // A role that can never hold goods still may not.
+    await expectProblem(await h.post(h.sign(certifier, 'batch.transform', { inputs: [{ batch: RICE, quantity: 1 }], outputs: [batchBody('BAG-4', {}, GTIN2)] })), 403, 'role_not_allowed');
+  });
+
+  it('calls a lab\'s report on a batch it produced a self-test, and on anyone else\'s third-party', async () => {
+    await h.append(farm, 'batch.create', batchBody('RICE-1'));
+    await ship(farm, lab, 'S1', RICE, 10);
+    await h.append(lab, 'batch.transform', { inputs: [{ batch: RICE, quantity: 10 }], outputs: [batchBody('MIX-1', { quantity: { amount: 10, uom: 'KGM' } }, GTIN2)] });
+    const report = (id: string, batch: string) => ({ id, batch, issuedOn: '2026-09-08', tests: [{ name: 'Moisture', result: 12, unit: '%', verdict: 'pass' }], verdict: 'pass' });
+    await h.append(lab, 'labreport.issue', report('R-own', `01/${GTIN2}/10/MIX-1`));
+    await h.append(lab, 'labreport.issue', report('R-farm', RICE));
+    expect((await view(`01/${GTIN2}/10/MIX-1`)).labReports.map((r: any) => r.kind)).toEqual(['self-test']);
+    expect((await view(RICE)).labReports.map((r: any) => r.kind)).toEqual(['third-party']);
+  });
+
+  it('leaves a log the auditor replays without a role failure', async () => {
+    await h.append(farm, 'batch.create', batchBody('RICE-1'));
+    await ship(farm, retailer, 'S1', RICE, 600);
+    await h.append(retailer, 'batch.transform', { inputs: [{ batch: RICE, quantity: 500 }], outputs: [batchBody('BAG-1', {}, GTIN2)] });
+    const verifier = new LogVerifier(logIdentity(verifierKey('test.lotproof/log', h.logKey.publicKey)));
+    const leaves = h.store.leaves(0, h.ledger.size());
+    for (const leaf of leaves) verifier.push(leaf);
+    expect(verifier.size).toBe(leaves.length);
   });
 });
 
