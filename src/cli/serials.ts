@@ -2,7 +2,7 @@
 // Serials are generated here from the CSPRNG, hashed with a fresh salt, uploaded privately, and
 // committed by a signed serials.issue; the plain list only ever exists in the producer's file.
 import { randomBytes } from 'node:crypto';
-import { openSync, readFileSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { openSync, readFileSync, writeSync, closeSync, fsyncSync, unlinkSync } from 'node:fs';
 import { toBase64 } from '../core/bytes.ts';
 import { encodeDigitalLinkPath, parseBatchName, parseDigitalLinkPath } from '../core/gs1.ts';
 import { langFromParam } from '../pages/i18n.ts';
@@ -10,6 +10,7 @@ import { labelFormat, labelsCss, MAX_LABELS, renderLabelSheet, type LabelItem } 
 import { generateSerial, serialHash } from '../core/serials.ts';
 import { MAX_SERIAL_SET, RECORD_ID_RE } from '../ledger/bodies.ts';
 import { UsageError, type Command } from './command.ts';
+import { RemoteError, reportingRefusals, type Accepted } from './client.ts';
 import { connection, CONN, need, noPositionals, say, serviceUrl, signer, str } from './records.ts';
 
 function batchFlag(v: Record<string, unknown>): { name: string; gtin: string; lot: string } {
@@ -36,7 +37,7 @@ function writeNewFile(path: string, text: string, mode = 0o600): void {
   }
 }
 
-export const serialCommands: Record<string, Command> = {
+const commands: Record<string, Command> = {
   'serials issue': {
     summary: 'generate N random unit serials for a batch, commit them to the log without publishing them, and write them to a file',
     usage: `lotproof serials issue --batch 01/<gtin>/10/<lot> --count N --out FILE [--id ID] ${CONN}`,
@@ -61,8 +62,21 @@ export const serialCommands: Record<string, Command> = {
       // The file is written before anything is sent, so no committed serial can be lost.
       const csv = ['serial,url', ...list.map((x) => `${x},${base}${encodeDigitalLinkPath({ gtin: batch.gtin, lot: batch.lot, serial: x })}`)].join('\n') + '\n';
       writeNewFile(out, csv);
-      const { root } = await s.client.putSerialSet({ batch: batch.name, salt: toBase64(salt), hashes: list.map((x) => toBase64(serialHash(salt, x))) });
-      const accepted = await s.client.submit('serials.issue', { id, batch: batch.name, count, salt: toBase64(salt), root });
+      let accepted: Accepted;
+      try {
+        const { root } = await s.client.putSerialSet({ batch: batch.name, salt: toBase64(salt), hashes: list.map((x) => toBase64(serialHash(salt, x))) });
+        accepted = await s.client.submit('serials.issue', { id, batch: batch.name, count, salt: toBase64(salt), root });
+      } catch (e) {
+        if (!(e instanceof RemoteError)) throw e;
+        // A refusal the service answered (4xx, or 5xx such as sequencer_busy) wrote nothing to
+        // the log, so the file names serials that do not exist. Anything else leaves the outcome
+        // open, and the file is then the only copy of serials the log may hold.
+        if (e.status !== undefined && e.status >= 400) {
+          unlinkSync(out);
+          throw new RemoteError(e.code, `${e.detail} (nothing was committed; ${out} was removed)`, e.status);
+        }
+        throw new RemoteError(e.code, `${e.detail} (the log may or may not hold serials.issue ${s.actor}/${id}; ${out} is kept)`, e.status);
+      }
       say(`seq ${accepted.seq} hash ${accepted.hash}`);
       say(`${count} serials for ${batch.name} written to ${out} (keep it private: it is the only plain list)`);
       return 0;
@@ -179,3 +193,6 @@ function serialLabels(v: Record<string, string | boolean | string[] | undefined>
   say(`${chosen.length} serial labels written to ${out}`);
   return 0;
 }
+
+/** The commands, each reporting the service's refusal as one line and exit 1. */
+export const serialCommands: Record<string, Command> = Object.fromEntries(Object.entries(commands).map(([name, c]) => [name, reportingRefusals(name, c)]));

@@ -63,6 +63,21 @@ describe('serials issue', () => {
     expect(existsSync(join(b.dir, 'x.csv'))).toBe(false);
     expect(b.size()).toBe(size);
   });
+
+  it('reports a refusal by the service in one line, and removes the file of serials it did not commit', async () => {
+    const size = b.size();
+    const out = join(b.dir, 'refused.csv');
+    const r = await b.run(['serials', 'issue', ...as(farm), '--batch', `01/${GTIN}/10/NOPE`, '--count', '3', '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^lotproof serials issue: not_found: .*nothing was committed; .*refused\.csv was removed/);
+    expect(existsSync(out)).toBe(false);
+    expect(b.size()).toBe(size);
+    // The same --out can be used again at once.
+    const again = await b.run(['serials', 'issue', ...as(farm), '--batch', BATCH, '--count', '3', '--out', out]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(4);
+  });
 });
 
 describe('labels for a batch', () => {
