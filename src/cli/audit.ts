@@ -602,12 +602,26 @@ export async function runExport(opts: ExportOptions, io: AuditIo = defaultIo()):
   const tmp = `${opts.out}.tmp-${process.pid}`;
   const file = createWriteStream(tmp, { mode: 0o644 });
   const gzip = opts.out.endsWith('.gz') ? createGzip() : undefined;
+  // A file that cannot be written (no such directory, no permission, a full disk) is reported,
+  // never thrown as an unhandled 'error' event; gzip is stopped with it, so no write waits on it.
+  let writeError: Error | undefined;
+  file.on('error', (e) => {
+    writeError ??= e;
+    gzip?.destroy(e);
+  });
+  gzip?.on('error', (e) => void (writeError ??= e));
   if (gzip) gzip.pipe(file);
   const sink: Writable = gzip ?? file;
   const write = async (line: string) => {
+    if (writeError) throw writeError;
     if (!sink.write(`${line}\n`)) await once(sink, 'drain');
   };
   try {
+    try {
+      await once(file, 'open');
+    } catch (e) {
+      throw new UsageError(`cannot create ${tmp} (to become ${opts.out}): ${(e as Error).message}`);
+    }
     const key = opts.key ?? (await must(null, 'its key', () => log.text('/log/key'))).trim();
     const id = logIdentity(key);
     const note = await must(null, 'its checkpoint', () => log.text('/log/checkpoint'));
@@ -650,6 +664,7 @@ export async function runExport(opts: ExportOptions, io: AuditIo = defaultIo()):
     await write(JSON.stringify({ end: { leaves: head.size, checkpoints: cpCount } }));
     sink.end();
     await once(file, 'close');
+    if (writeError) throw writeError;
     renameSync(tmp, opts.out);
     io.stdout.write(`lotproof export: wrote ${opts.out}: ${head.size} entries and ${cpCount} checkpoints of ${id.origin}\n`);
     return EXIT_OK;
@@ -663,6 +678,10 @@ export async function runExport(opts: ExportOptions, io: AuditIo = defaultIo()):
     }
     if (e instanceof AuditFailure) {
       io.stderr.write(`lotproof export: ${e.message}\n`);
+      return EXIT_FAILED;
+    }
+    if (e === writeError || (e as NodeJS.ErrnoException).syscall === 'rename') {
+      io.stderr.write(`lotproof export: cannot write ${opts.out}: ${(e as Error).message}\n`);
       return EXIT_FAILED;
     }
     throw e;

@@ -65,7 +65,11 @@ const commands: Record<string, Command> = {
       const out = str(v, 'out');
       if (out === undefined) process.stdout.write(text);
       else {
-        writeFileSync(out, text);
+        try {
+          writeFileSync(out, text);
+        } catch (e) {
+          throw new UsageError(`cannot write ${out}: ${(e as Error).message}`);
+        }
         say(`${doc!.epcisBody.eventList.length} events written to ${out}`);
       }
       return 0;

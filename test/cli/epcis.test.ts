@@ -2,7 +2,7 @@
 // `lotproof epcis export`, imported into a fresh log by each actor with its own key through
 // `lotproof epcis import`, yields the same batches and journey. A document with an event that
 // cannot be mapped, or that the actor may not sign, submits nothing.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { join } from 'node:path';
@@ -148,6 +148,20 @@ describe('epcis export and import', () => {
     }
     expect(documents).toBeGreaterThan(0);
   }, 60_000);
+
+  it('reports an output file it cannot write in one line (epcis export, and export of a bundle)', async () => {
+    for (const args of [
+      ['epcis', 'export', '--url', sourceUrl, '--out', join(b.dir, 'no-such-dir', 'x.json')],
+      ['export', '--url', sourceUrl, '--out', join(b.dir, 'no-such-dir', 'log.jsonl.gz')],
+      ['export', '--url', sourceUrl, '--out', join(b.dir, 'no-such-dir', 'log.jsonl')],
+    ]) {
+      const r = await b.run(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).toMatch(/cannot (write|create) .*no-such-dir.*ENOENT/);
+    }
+    expect(existsSync(join(b.dir, 'no-such-dir'))).toBe(false);
+  });
 
   it('submits nothing when an event cannot be mapped or signed by the actor', async () => {
     const size = b.size();
