@@ -2,7 +2,7 @@
 // of the `lotproof` command (SPEC §6).
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvariantError } from './core/errors.ts';
 import { systemClock, type Clock } from './ledger/clock.ts';
@@ -19,9 +19,14 @@ import { pino } from 'pino';
 import { Metrics } from './http/metrics.ts';
 import { createCheckPool, type CheckPool } from './ledger/check-pool.ts';
 import { availableParallelism } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
 
 export interface ServiceConfig {
   port: number;
+  /** The address to listen on (HOST): an IP address or a name that resolves. */
+  host: string;
+  /** pino's level for the service log (LOTPROOF_LOG_LEVEL). */
+  logLevel: LogLevel;
   dataDir: string;
   publicUrl: string;
   origin: string;
@@ -39,6 +44,9 @@ export interface ServiceConfig {
 }
 
 export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 function limitEnv(env: NodeJS.ProcessEnv, name: string, fallback: RateLimit): RateLimit {
   const v = env[name];
@@ -58,15 +66,26 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
 /** Reads the configuration of SPEC §5 from the environment, validating every value. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const port = intEnv(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '0.0.0.0';
+  if (!/^[A-Za-z0-9.:%_-]{1,253}$/.test(host)) throw new ConfigError(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
+  const logLevel = (env.LOTPROOF_LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOTPROOF_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not ${JSON.stringify(logLevel)}`);
   const dataDir = resolve(env.LOTPROOF_DATA || './data');
-  const publicUrl = (env.LOTPROOF_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) throw new ConfigError(`LOTPROOF_DATA ${dataDir} exists and is not a directory`);
+  const given = env.LOTPROOF_PUBLIC_URL || `http://localhost:${port}`;
   let url: URL;
   try {
-    url = new URL(publicUrl);
+    url = new URL(given);
   } catch {
-    throw new ConfigError(`LOTPROOF_PUBLIC_URL is not a URL: ${JSON.stringify(publicUrl)}`);
+    throw new ConfigError(`LOTPROOF_PUBLIC_URL is not a URL: ${JSON.stringify(given)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('LOTPROOF_PUBLIC_URL must be http or https');
+  // It prefixes every link, Link header, linkset anchor and QR code shoppers get: only a scheme,
+  // host and path can be prefixed that way, and credentials must never be handed out.
+  if (url.username || url.password) throw new ConfigError('LOTPROOF_PUBLIC_URL must not contain a user name or password');
+  if (url.search || url.hash || given.includes('?') || given.includes('#')) throw new ConfigError('LOTPROOF_PUBLIC_URL must not have a query or fragment');
+  if (/\s/.test(given)) throw new ConfigError(`LOTPROOF_PUBLIC_URL must not contain spaces: ${JSON.stringify(given)}`);
+  const publicUrl = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
   // tlog-tiles recommends the origin be the URL prefix of the tiles without the scheme.
   const origin = env.LOTPROOF_ORIGIN || `${url.host}${url.pathname.replace(/\/$/, "")}/log`;
   if (!/^[^\s+]{1,200}$/.test(origin) || /[\u0000-\u001f\u2014]/.test(origin)) {
@@ -74,6 +93,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   }
   return {
     port,
+    host,
+    logLevel,
     dataDir,
     publicUrl,
     origin,
@@ -105,6 +126,10 @@ export interface Service {
 /** Opens the data directory, keys and ledger, and optionally listens on config.port. */
 export async function startService(config: ServiceConfig, opts: { listen?: boolean; clock?: Clock; quiet?: boolean } = {}): Promise<Service> {
   const clock = opts.clock ?? systemClock;
+  // Whether the address can be listened on is found out before anything is created: a fresh
+  // data directory would otherwise get its keys and log.init, with an origin derived from a
+  // mistyped PORT fixed for good, and only then fail.
+  if (opts.listen) await checkListen(config.host, config.port);
   // The check pool's worker script is bundled by esbuild, in esbuild's own process: started
   // first, that runs while this thread opens the keys, the store and the ledger (about 180 and
   // 90 ms at 1,000,000 entries, one after the other before).
@@ -120,8 +145,26 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
   }
 }
 
+/** Binds HOST:PORT once and lets it go; throws ConfigError saying why it cannot be bound. */
+async function checkListen(host: string, port: number): Promise<void> {
+  const probe = createNetServer();
+  try {
+    await new Promise<void>((res, rej) => {
+      probe.once('error', rej);
+      probe.listen({ host, port, exclusive: true }, () => res());
+    });
+  } catch (e) {
+    throw new ConfigError(`cannot listen on ${host} port ${port} (HOST, PORT): ${(e as Error).message}`);
+  }
+  await new Promise<void>((res) => probe.close(() => res()));
+}
+
 async function openService(config: ServiceConfig, opts: { listen?: boolean; quiet?: boolean }, clock: Clock, poolReady: Promise<CheckPool> | undefined): Promise<Service> {
-  mkdirSync(config.dataDir, { recursive: true });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(`cannot create the data directory ${config.dataDir} (LOTPROOF_DATA): ${(e as Error).message}`);
+  }
   const dbFile = join(config.dataDir, 'lotproof.db');
   const fresh = !existsSync(dbFile);
   // Keys are created only for a new log: a missing key over an existing log is refused, never
@@ -138,7 +181,7 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
     const existing = init.statement?.body?.origin;
     if (typeof existing === 'string') config = { ...config, origin: existing };
   }
-  const logger = pino({ level: opts.quiet ? 'silent' : process.env.LOTPROOF_LOG_LEVEL || 'info', base: { service: 'lotproof' } });
+  const logger = pino({ level: opts.quiet ? 'silent' : config.logLevel, base: { service: 'lotproof' } });
   const say = (m: string) => logger.info(m);
   const metrics = new Metrics({ defaultMetrics: true });
   if (operator.created) say(`lotproof: created operator key ${config.operatorKeyFile}`);
@@ -216,11 +259,18 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
     },
   };
   if (opts.listen) {
-    await new Promise<void>((resolveListen, reject) => {
-      const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, () => resolveListen());
-      server.on('error', reject);
-      service.server = server;
-    });
+    try {
+      await new Promise<void>((resolveListen, reject) => {
+        const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveListen());
+        server.once('error', reject);
+        service.server = server;
+      });
+    } catch (e) {
+      // Taken since checkListen: the log is closed as it was opened, and the reason reported.
+      service.server = undefined;
+      await service.close();
+      throw new ConfigError(`cannot listen on ${config.host} port ${config.port} (HOST, PORT): ${(e as Error).message}`);
+    }
     const addr = service.server!.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     say(`lotproof: serving log ${config.origin} (${ledger.size()} entries) on port ${port}; data in ${config.dataDir}`);

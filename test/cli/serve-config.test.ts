@@ -1,0 +1,73 @@
+// `lotproof serve` refuses a configuration it cannot run with in one line and exit 78 (EX_CONFIG)
+// before it creates anything: no keys, no database, no log.init with an origin fixed by a typo.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { configFromEnv, ConfigError } from '../../src/main.ts';
+import { LOTPROOF } from './harness.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'lotproof-serve-config-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function serve(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [LOTPROOF, 'serve'], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    // A configuration that works would serve: stop it, so the test reports that instead of hanging.
+    const timer = setTimeout(() => child.kill('SIGTERM'), 15_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('lotproof serve with a configuration it cannot use', () => {
+  it('refuses in one line, exit 78, and leaves the data directory untouched', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const busyPort = String((busy.address() as { port: number }).port);
+    const aFile = join(root, 'a-file');
+    writeFileSync(aFile, 'not a directory');
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['host that does not resolve', { HOST: 'no.such.host.invalid' }, /cannot listen on no\.such\.host\.invalid/],
+      ['port in use', { PORT: busyPort }, new RegExp(`cannot listen on 127\\.0\\.0\\.1 port ${busyPort}.*EADDRINUSE`)],
+      ['unknown log level', { LOTPROOF_LOG_LEVEL: 'bogus' }, /LOTPROOF_LOG_LEVEL must be one of/],
+      ['credentials in the public URL', { LOTPROOF_PUBLIC_URL: 'https://user:pw@lotproof.example' }, /must not contain a user name or password/],
+      ['a query in the public URL', { LOTPROOF_PUBLIC_URL: 'https://lotproof.example/?a=1' }, /must not have a query or fragment/],
+    ];
+    try {
+      for (const [what, env, message] of cases) {
+        const data = join(root, what.replace(/\W+/g, '-'));
+        const r = await serve({ LOTPROOF_DATA: data, ...env });
+        expect(r.code, `${what}: ${r.stderr}${r.stdout}`).toBe(78);
+        expect(r.stderr.trim().split('\n'), what).toHaveLength(1);
+        expect(r.stderr, what).toMatch(message);
+        expect(r.stderr, what).not.toMatch(/\n\s+at /);
+        expect(existsSync(data) ? readdirSync(data) : [], what).toEqual([]);
+      }
+      const r = await serve({ LOTPROOF_DATA: aFile });
+      expect(r.code, r.stderr).toBe(78);
+      expect(r.stderr).toMatch(/LOTPROOF_DATA .*a-file exists and is not a directory/);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('prefixes links with the public URL normalised: scheme, host and path only', () => {
+    const c = (url: string) => configFromEnv({ LOTPROOF_DATA: root, LOTPROOF_PUBLIC_URL: url });
+    expect(c('HTTPS://Lotproof.Example:443/trace/').publicUrl).toBe('https://lotproof.example/trace');
+    expect(c('http://localhost:8080').publicUrl).toBe('http://localhost:8080');
+    expect(c('https://lotproof.example').origin).toBe('lotproof.example/log');
+    for (const bad of [' https://lotproof.example ', 'https://lotproof.example/#top', 'https://a@lotproof.example', 'ftp://lotproof.example']) {
+      expect(() => c(bad), bad).toThrow(ConfigError);
+    }
+    expect(() => configFromEnv({ LOTPROOF_DATA: root, HOST: 'a b' })).toThrow(/HOST must be/);
+  });
+});
