@@ -1,6 +1,8 @@
-// Strict JSON for signed input: UTF-8 only, one parse, bounded depth, no duplicate keys.
-// Duplicate keys are refused because JSON parsers disagree on which one wins, and a signed
-// statement must mean the same thing to every reader. Used by the HTTP layer and by the ledger's
+// Strict JSON for signed input: UTF-8 only, one parse, bounded depth, no duplicate keys and no
+// "__proto__" key. Duplicate keys are refused because JSON parsers disagree on which one wins,
+// and a signed statement must mean the same thing to every reader; "__proto__" because
+// JavaScript readers that copy an object (schema validators among them) drop it or set the
+// copy's prototype with it, so what they check is not what was signed. Used by the HTTP layer and by the ledger's
 // check threads, which parse submission bodies off the event loop.
 import { LedgerError } from './errors.ts';
 import { fromUtf8 } from './bytes.ts';
@@ -31,6 +33,7 @@ function scan(text: string): void {
         const key = rawKey.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : rawKey;
         const seen = stack[depth - 1] as Set<string>;
         if (seen.has(key)) throw new LedgerError('duplicate_key', `duplicate object key ${JSON.stringify(key)}`);
+        if (key === '__proto__') throw new LedgerError('reserved_key', 'the object key "__proto__" is not accepted: JavaScript readers take it for the object\'s prototype, not a member');
         seen.add(key);
         keyNext[depth - 1] = false;
       }

@@ -7,6 +7,7 @@ const STATUS: Record<string, number> = {
   invalid_json: 400,
   json_too_deep: 400,
   duplicate_key: 400,
+  reserved_key: 400,
   invalid_submission: 400,
   invalid_request: 400,
   invalid_gtin: 400,

@@ -22,7 +22,7 @@ const TOTAL = Number(process.env.LOTPROOF_FUZZ_RUNS ?? 0);
 const RUNS = TOTAL > 0 ? Math.ceil(TOTAL / 5) : 150;
 
 const CODES = new Set([
-  'invalid_json', 'json_too_deep', 'duplicate_key', 'invalid_submission', 'invalid_request', 'invalid_gtin', 'invalid_lot', 'invalid_serial',
+  'invalid_json', 'json_too_deep', 'duplicate_key', 'reserved_key', 'invalid_submission', 'invalid_request', 'invalid_gtin', 'invalid_lot', 'invalid_serial',
   'invalid_digital_link', 'invalid_tile', 'proof_out_of_range', 'bad_signature', 'unauthorized', 'unknown_actor', 'actor_revoked', 'key_not_active',
   'role_not_allowed', 'not_producer', 'not_signer', 'not_recipient', 'not_found', 'nonce_replayed', 'duplicate_actor', 'duplicate_batch',
   'duplicate_record', 'insufficient_holding', 'already_revoked', 'already_received', 'already_closed', 'body_too_large', 'entry_too_large',

@@ -230,6 +230,9 @@ describe('bad input is refused and nothing is written', () => {
   add('body over the limit', () => h.post(JSON.stringify({ pad: 'x'.repeat(70 * 1024) })), 413, 'body_too_large');
   add('deeply nested JSON', () => h.post('['.repeat(100) + ']'.repeat(100)), 400, 'json_too_deep');
   add('duplicate keys', () => h.post('{"sig":"a","sig":"b"}'), 400, 'duplicate_key');
+  // Signed over its JCS bytes, "__proto__" included: refused for the key, not as a bad signature.
+  add('a "__proto__" key', () => h.post(h.sign(farm, 'batch.create', { ...batchBody('X1'), ['__proto__']: { x: 1 } })), 400, 'reserved_key');
+  add('a "__proto__" key spelt with an escape', () => h.post(JSON.stringify(h.sign(farm, 'batch.create', batchBody('X1'))).replace('{"gtin"', '{"\\u005f_proto__":{},"gtin"')), 400, 'reserved_key');
   add('missing field', () => {
     const sub = h.sign(farm, 'batch.create', batchBody('X1'));
     delete (sub.statement as any).nonce;
