@@ -813,6 +813,18 @@ async function auditBundle(path: string, opts: AuditOptions, io: AuditIo): Promi
 
 // ---- Commands ------------------------------------------------------------------------------
 
+/** --key, checked as it is read: a mistyped key is a usage error, not a log that failed. */
+function keyFlag(v: unknown): { key?: string } {
+  const key = str(v);
+  if (key === undefined) return {};
+  try {
+    logIdentity(key);
+  } catch (e) {
+    throw new UsageError(`--key: ${(e as Error).message}`);
+  }
+  return { key };
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
@@ -844,7 +856,7 @@ export const auditCommands: Record<string, Command> = {
         return await runAudit(
           {
             ...(str(values.url) !== undefined ? { url: str(values.url)! } : {}),
-            ...(str(values.key) !== undefined ? { key: str(values.key)! } : {}),
+            ...keyFlag(values.key),
             ...(str(values.state) !== undefined ? { state: str(values.state)! } : {}),
             ...(str(values.bundle) !== undefined ? { bundle: str(values.bundle)! } : {}),
             ...(seconds !== undefined ? { intervalSeconds: seconds } : {}),
@@ -868,7 +880,7 @@ export const auditCommands: Record<string, Command> = {
       const url = str(values.url);
       const out = str(values.out);
       if (!url || !out) throw new UsageError('export needs --url URL and --out FILE');
-      return runExport({ url, out, ...(str(values.key) !== undefined ? { key: str(values.key)! } : {}) });
+      return runExport({ url, out, ...keyFlag(values.key) });
     },
   },
 };

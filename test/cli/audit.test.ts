@@ -255,6 +255,14 @@ describe('lotproof audit against a live log', () => {
     expect(down.stderr).toContain('cannot read');
     const usage = await spawnCli(['audit']);
     expect(usage.code).toBe(2);
+    // A mistyped --key is a usage error (exit 2, stderr), never "the log failed verification".
+    for (const args of [['audit', '--url', url, '--key', 'garbage'], ['export', '--url', url, '--out', join(dir, 'k.jsonl'), '--key', 'garbage']]) {
+      const bad = await spawnCli(args);
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(/--key: .*not a C2SP Ed25519 verifier key/);
+    }
   });
 });
 
