@@ -8,6 +8,9 @@ import { fromBase64, toBase64, toHex, equalBytes } from '../core/bytes.ts';
 import type { KeyPair } from '../core/ed25519.ts';
 import { normalizeGtin } from '../core/gs1.ts';
 import { sha256 } from '../core/hash.ts';
+import { LedgerError } from '../core/errors.ts';
+import { canonicalJson } from '../core/jcs.ts';
+import { parseStrictJson } from '../core/json.ts';
 import { formatTime, isDate } from '../core/time.ts';
 import { ACTOR_ID_RE, bodySchemas } from '../ledger/bodies.ts';
 import { createClient, oneLine, RemoteError, reportingRefusals, type Accepted, type Client } from './client.ts';
@@ -129,13 +132,31 @@ function readText(path: string): string {
   }
 }
 
-function readJson(path: string): unknown {
-  const text = readText(path);
+/**
+ * Parses JSON as strictly as the service reads a body (core/json.ts: no duplicate or
+ * "__proto__" keys, bounded depth) and keeps only values JCS can sign, so that what the service
+ * would refuse is refused here, before anything is signed or sent. Throws UsageError naming
+ * `what`; JSON that does not parse at all says "not JSON".
+ */
+function strictJson(text: string, what: string): unknown {
+  let x: unknown;
   try {
-    return JSON.parse(text);
+    x = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${path === '-' ? 'stdin' : path} is not JSON: ${(e as Error).message.split('\n')[0]}`);
+    throw new UsageError(`${what}not JSON: ${(e as Error).message.split('\n')[0]}`);
   }
+  try {
+    parseStrictJson(text);
+    canonicalJson(x);
+  } catch (e) {
+    if (e instanceof LedgerError) throw new UsageError(`${what}${e.message.split('\n')[0]}`);
+    throw e;
+  }
+  return x;
+}
+
+function readJson(path: string): unknown {
+  return strictJson(readText(path), `${path === '-' ? 'stdin' : path}: `);
 }
 
 function readBodyFile(path: string): Record<string, unknown> {
@@ -469,9 +490,9 @@ function jsonLines(text: string): ImportLine[] {
     if (raw.trim() === '') return;
     let body: unknown;
     try {
-      body = JSON.parse(raw);
+      body = strictJson(raw, '');
     } catch (e) {
-      out.push({ line, error: `not JSON: ${(e as Error).message.split('\n')[0]}` });
+      out.push({ line, error: (e as Error).message });
       return;
     }
     if (!isObject(body)) {

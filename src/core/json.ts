@@ -62,11 +62,16 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   } catch {
     throw new LedgerError('invalid_json', 'the body is not valid UTF-8');
   }
+  return parseStrictJson(text, 'the body');
+}
+
+/** Parses JSON text as strictly as parseJsonBody; `what` names it in the error. */
+export function parseStrictJson(text: string, what = 'the text'): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new LedgerError('invalid_json', `the body is not JSON: ${(e as Error).message}`);
+    throw new LedgerError('invalid_json', `${what} is not JSON: ${(e as Error).message}`);
   }
   scan(text);
   return value;

@@ -96,20 +96,22 @@ describe('lotproof import', () => {
       JSON.stringify({ gtin: GTIN, lot: 'B0', product: { name: 'w', category: 'grain' }, producedOn: '2026-09-01', quantity: { amount: 1, uom: 'KGM' }, origin: { country: 'CN' } }),
       JSON.stringify({ gtin: GTIN, lot: 'J2' }),
       '[1]',
+      JSON.stringify({ gtin: GTIN, lot: 'J3', product: { name: 'w', category: 'grain' }, producedOn: '2026-09-01', quantity: { amount: 1, uom: 'KGM' }, origin: { country: 'CN' } }).replace('"lot":"J3"', '"lot":"J3","lot":"J4"'),
     ].join('\n'));
     const report = join(b.dir, 'mixed.report.jsonl');
     const before = b.size();
     const r = await b.run(['import', jsonl, ...as(), '--report', report, '--partial', '--concurrency', '2']);
     expect(r.code).toBe(1);
     expect(b.size()).toBe(before + 1);
-    expect(r.stdout).toBe(`accepted 1 of 5 lines; 4 not accepted; report in ${report}\n`);
+    expect(r.stdout).toBe(`accepted 1 of 6 lines; 5 not accepted; report in ${report}\n`);
     expect(r.stderr).toMatch(/^line 3: not JSON: /m);
     expect(r.stderr).toMatch(/^line 5: product: /m);
     expect(r.stderr).toMatch(/^line 6: must be one JSON object/m);
+    expect(r.stderr).toMatch(/^line 7: duplicate object key "lot"/m);
     // B0 was created by the 200-line import: the log refuses it, and says so for that line.
     expect(r.stderr).toMatch(/^line 4: duplicate_batch: /m);
     const lines = readReport(report);
-    expect(lines.map((l) => [l.line, l.code ?? 'ok'])).toEqual([[1, 'ok'], [3, 'invalid_line'], [4, 'duplicate_batch'], [5, 'invalid_line'], [6, 'invalid_line']]);
+    expect(lines.map((l) => [l.line, l.code ?? 'ok'])).toEqual([[1, 'ok'], [3, 'invalid_line'], [4, 'duplicate_batch'], [5, 'invalid_line'], [6, 'invalid_line'], [7, 'invalid_line']]);
   });
 
   it('stops submitting after a refusal every further line would get', async () => {

@@ -234,6 +234,19 @@ describe('bad input is refused before anything is signed: exit 2', () => {
     await refusedLocally(['batch', 'create', ...as(farm), '--file', join(b.dir, 'missing.json')], /cannot read .*missing\.json: ENOENT/);
     await refusedLocally(['batch', 'create', ...as(farm), '--file', join(b.dir, 'x.json'), '--lot', 'X'], /--file replaces the body flags; drop --lot/);
     await refusedLocally(['submit', ...as(farm), '--type', 'log.init', '--file', join(b.dir, 'x.json')], /--type must be one of/);
+    // A body file is read as strictly as the service reads a body: what it would refuse is
+    // refused here (exit 2), and what JSON readers disagree on is never signed.
+    const bodyText = JSON.stringify({ gtin: GTIN, lot: 'DUP1', product: { name: 'w', category: 'grain' }, producedOn: '2026-09-01', quantity: { amount: 1, uom: 'KGM' }, origin: { country: 'CN' } });
+    for (const [name, text, why] of [
+      ['dup.json', bodyText.replace('"lot":"DUP1"', '"lot":"DUP1","lot":"DUP2"'), /dup\.json: duplicate object key "lot"/],
+      ['proto.json', bodyText.replace('{"gtin"', '{"__proto__":{},"gtin"'), /proto\.json: the object key "__proto__" is not accepted/],
+      ['deep.json', bodyText.replace('"grain"}', `"grain","x":${'['.repeat(70)}${']'.repeat(70)}}`), /deep\.json: JSON nesting is deeper than 64/],
+      ['huge.json', bodyText.replace('"amount":1', '"amount":1e400'), /huge\.json: .*(finite|number)/i],
+      ['broken.json', '{"gtin": ', /broken\.json: not JSON: /],
+    ] as const) {
+      writeFileSync(join(b.dir, name), text);
+      await refusedLocally(['submit', ...as(farm), '--type', 'batch.create', '--file', join(b.dir, name)], why);
+    }
     await refusedLocally(['actor', 'register', '--id', 'l2', '--role', 'lab', '--name', 'L', '--pub', farm.pub], /a lab must name its accreditation/);
     await refusedLocally(['actor', 'register', '--id', 'p2', '--role', 'producer', '--name', 'P', '--pub', 'AAAA'], /body\.pub/);
     await refusedLocally(['actor', 'register', '--id', 'p2', '--role', 'producer', '--name', 'P', '--pub-key-file', farm.path], /holds a private key/);
