@@ -11,7 +11,7 @@ import { sha256 } from '../core/hash.ts';
 import { LedgerError } from '../core/errors.ts';
 import { canonicalJson } from '../core/jcs.ts';
 import { parseStrictJson } from '../core/json.ts';
-import { formatTime, isDate } from '../core/time.ts';
+import { formatTime, parseRfc3339 } from '../core/time.ts';
 import { ACTOR_ID_RE, bodySchemas } from '../ledger/bodies.ts';
 import { createClient, oneLine, RemoteError, reportingRefusals, type Accepted, type Client } from './client.ts';
 import { UsageError, type Command } from './command.ts';
@@ -92,16 +92,10 @@ function quantityFlags(v: Values, required: boolean): number | { amount: number;
   return uom === undefined ? amount : { amount, uom };
 }
 
-const RFC3339_RE = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
 /** Any RFC 3339 date-time (with Z or an offset), as the log's canonical UTC-with-milliseconds. */
 export function parseTimeFlag(s: string, what: string): string {
-  const m = RFC3339_RE.exec(s);
-  const bad = () => new UsageError(`${what} must be an RFC 3339 time such as 2026-11-22T08:00:00Z, not ${JSON.stringify(s)}`);
-  if (!m || !isDate(m[1]) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 59) throw bad();
-  if (m[6] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) throw bad();
-  const ms = Date.parse(s.toUpperCase());
-  if (Number.isNaN(ms)) throw bad();
+  const ms = parseRfc3339(s);
+  if (ms === undefined) throw new UsageError(`${what} must be an RFC 3339 time such as 2026-11-22T08:00:00Z, not ${JSON.stringify(s)}`);
   return formatTime(ms);
 }
 

@@ -21,3 +21,19 @@ export function isDate(s: unknown): s is string {
   const ms = Date.parse(`${s}T00:00:00.000Z`);
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
 }
+
+const RFC3339_RE = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds since the epoch for any RFC 3339 date-time (Z or an offset, any fraction), else
+ * undefined. Unlike Date.parse alone it refuses what does not exist (2026-02-30, 24:00, an
+ * offset of +24:00) instead of rolling it over into another day.
+ */
+export function parseRfc3339(s: unknown): number | undefined {
+  if (typeof s !== 'string') return undefined;
+  const m = RFC3339_RE.exec(s);
+  if (!m || !isDate(m[1]) || Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 59) return undefined;
+  if (m[6] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return undefined;
+  const ms = Date.parse(s.toUpperCase());
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -3,6 +3,7 @@
 // description cannot drift from what the service enforces.
 import { z } from 'zod';
 import { LedgerError } from '../core/errors.ts';
+import { parseRfc3339 } from '../core/time.ts';
 
 /** A non-negative decimal integer in a path or query: no sign, no leading zeros, safe size. */
 export const uintString = z
@@ -74,7 +75,7 @@ export function parseParams<S extends z.ZodType>(schema: S, input: unknown): z.o
   return r.data;
 }
 
-const rfc3339 = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}T/.test(s), 'must be an RFC 3339 time');
+const rfc3339 = z.string().refine((s) => parseRfc3339(s) !== undefined, 'must be an RFC 3339 time, e.g. 2026-11-22T08:00:00Z');
 export const epcisQuery = z.object({
   batch: z.string().max(100).optional().describe("01/<gtin>/10/<lot>: only this batch's genealogy (upstream and downstream)"),
   from: rfc3339.optional().describe('only entries logged at or after this time'),
