@@ -1,5 +1,6 @@
 // The HTTP API (lotproof SPEC §5) as a Hono app built from its dependencies; no globals.
 import { Hono, type Context } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
 import { HTTPException } from 'hono/http-exception';
 import { LedgerError } from '../core/errors.ts';
 import type { Clock } from '../ledger/clock.ts';
@@ -88,7 +89,35 @@ export function createApp(deps: AppDeps) {
     logger.error({ reqId: c.get('requestId'), err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'unexpected error while serving a request');
     return problem(c, 'internal', 'an unexpected error occurred; nothing was written');
   });
-  app.notFound((c) => problem(c, 'not_found', `no resource at ${new URL(c.req.url).pathname}`));
+  // A path the app answers, asked with a method it does not answer there: 405 with Allow (RFC
+  // 9110 §15.5.6), not 404. The routes' own patterns, in a router of their own made on first
+  // need, say which methods a path has.
+  let routesByMethod: { router: TrieRouter<string>; methods: string[] } | undefined;
+  const allowedAt = (path: string): string[] => {
+    if (!routesByMethod) {
+      const router = new TrieRouter<string>();
+      const methods = new Set<string>();
+      for (const r of app.routes) {
+        if (r.method === 'ALL') continue;
+        router.add(r.method, r.path, r.method);
+        methods.add(r.method);
+      }
+      routesByMethod = { router, methods: [...methods] };
+    }
+    const { router, methods } = routesByMethod;
+    const allowed = methods.filter((m) => router.match(m, path)[0].length > 0);
+    if (allowed.includes('GET')) allowed.push('HEAD');
+    return allowed;
+  };
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = allowedAt(path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('allow', allowed.join(', '));
+      return problem(c, 'method_not_allowed', `${c.req.method} is not answered at ${path}; it answers ${allowed.join(', ')}`);
+    }
+    return problem(c, 'not_found', `no resource at ${path}`);
+  });
 
   // Health checks and metrics come before the limiter: an orchestrator polling them is never refused.
   app.route('/', healthRoutes(deps, 10_000));

@@ -27,7 +27,7 @@ const CODES = new Set([
   'role_not_allowed', 'not_producer', 'not_signer', 'not_recipient', 'not_found', 'nonce_replayed', 'duplicate_actor', 'duplicate_batch',
   'duplicate_record', 'insufficient_holding', 'already_revoked', 'already_received', 'already_closed', 'body_too_large', 'entry_too_large',
   'unsupported_media_type', 'invalid_body', 'type_not_allowed', 'time_skew', 'unit_mismatch', 'unknown_batch', 'unknown_record', 'unknown_subject',
-  'unknown_recipient', 'unknown_document', 'unknown_serial_set', 'document_mismatch',
+  'unknown_recipient', 'unknown_document', 'unknown_serial_set', 'document_mismatch', 'method_not_allowed',
 ]);
 
 let h: Harness;

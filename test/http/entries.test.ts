@@ -159,6 +159,24 @@ describe('a batch from farm to shelf', () => {
   });
 });
 
+describe('a method a path does not answer', () => {
+  it('is 405 with an Allow header naming the methods it does answer; an unknown path stays 404', async () => {
+    for (const [method, path, allow] of [
+      ['PUT', '/v1/entries', 'POST'],
+      ['DELETE', '/log/checkpoint', 'GET, HEAD'],
+      ['POST', '/v1/entries/5', 'GET, HEAD'],
+      ['POST', `/01/${GTIN}/10/L1`, 'GET'],
+    ] as const) {
+      const res = await h.app.request(path, { method, body: method === 'DELETE' ? undefined : '{}' });
+      await expectProblem(res.clone(), 405, 'method_not_allowed');
+      for (const m of allow.split(', ')) expect(res.headers.get('allow'), `${method} ${path}`).toContain(m);
+      expect(res.headers.get('allow')).not.toContain(method);
+    }
+    await expectProblem(await h.app.request('/no/such/path', { method: 'POST', body: '{}' }), 404, 'not_found');
+    await expectProblem(await h.app.request('/v1/entries/999999'), 404, 'not_found');
+  });
+});
+
 describe('SPEC §3: who signs names a relation, not only a role', () => {
   const RICE = `01/${GTIN}/10/RICE-1`;
   const view = async (name: string) => (await (await h.app.request(`/${name}`, { headers: { accept: 'application/json' } })).json()) as any;
