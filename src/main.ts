@@ -1,6 +1,7 @@
 // The one place that wires configuration, store, ledger and HTTP together, and the entry point
 // of the `lotproof` command (SPEC §6).
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener, type ServerType } from '@hono/node-server';
+import { createServer as createHttpServer } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { backupStore, restoreStore } from './store/backup.ts';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Metrics } from './http/metrics.ts';
+import { problemBody } from './http/problem.ts';
 import { createCheckPool, type CheckPool } from './ledger/check-pool.ts';
 import { availableParallelism } from 'node:os';
 import { createServer as createNetServer } from 'node:net';
@@ -145,6 +147,17 @@ export async function startService(config: ServiceConfig, opts: { listen?: boole
   }
 }
 
+/**
+ * The answer when @hono/node-server could not turn a request into a Request at all (its
+ * RequestError: a bad Host header, an absolute URL it refuses), or, never expected, when the
+ * app's fetch threw instead of answering.
+ */
+function malformedRequest(e: unknown): Response {
+  const bad = e instanceof Error && e.name === 'RequestError';
+  const body = bad ? problemBody('invalid_request', `the request is malformed: ${e.message}`) : problemBody('internal', 'an unexpected error occurred; nothing was written');
+  return new Response(JSON.stringify(body), { status: body.status, headers: { 'content-type': 'application/problem+json' } });
+}
+
 /** Binds HOST:PORT once and lets it go; throws ConfigError saying why it cannot be bound. */
 async function checkListen(host: string, port: number): Promise<void> {
   const probe = createNetServer();
@@ -261,8 +274,13 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
   if (opts.listen) {
     try {
       await new Promise<void>((resolveListen, reject) => {
-        const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolveListen());
+        // @hono/node-server's listener, made here so that a request too malformed to become a
+        // Request (a bad Host header, say) is answered as a problem document too, not with an
+        // empty text/plain 400 before the app runs.
+        const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: malformedRequest });
+        const server = createHttpServer(listener);
         server.once('error', reject);
+        server.listen(config.port, config.host, () => resolveListen());
         service.server = server;
       });
     } catch (e) {

@@ -1,12 +1,12 @@
 // `lotproof serve` refuses a configuration it cannot run with in one line and exit 78 (EX_CONFIG)
 // before it creates anything: no keys, no database, no log.init with an origin fixed by a typo.
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configFromEnv, ConfigError } from '../../src/main.ts';
+import { configFromEnv, ConfigError, startService } from '../../src/main.ts';
 import { LOTPROOF } from './harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'lotproof-serve-config-'));
@@ -69,5 +69,33 @@ describe('lotproof serve with a configuration it cannot use', () => {
       expect(() => c(bad), bad).toThrow(ConfigError);
     }
     expect(() => configFromEnv({ LOTPROOF_DATA: root, HOST: 'a b' })).toThrow(/HOST must be/);
+  });
+});
+
+describe('a request too malformed to reach the app', () => {
+  it('is answered as a problem document, like every other refusal', async () => {
+    const service = await startService(configFromEnv({ LOTPROOF_DATA: join(root, 'malformed'), HOST: '127.0.0.1', PORT: '0' }), { listen: true, quiet: true });
+    try {
+      const port = (service.server!.address() as { port: number }).port;
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const sock = connect({ host: '127.0.0.1', port }, () => sock.end(request));
+          let text = '';
+          sock.on('data', (d) => (text += String(d)));
+          sock.on('end', () => resolve(text));
+          sock.on('error', reject);
+        });
+      for (const host of ['a b', '[::1']) {
+        const answer = await raw(`GET /log/checkpoint HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+        expect(answer, host).toMatch(/^HTTP\/1\.1 400 /);
+        expect(answer.toLowerCase(), host).toContain('content-type: application/problem+json');
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), host).toMatchObject({ status: 400, code: 'invalid_request' });
+      }
+      // A well-formed request on the same server is answered by the app.
+      const ok = await raw('GET /log/checkpoint HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      expect(ok).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      await service.close();
+    }
   });
 });
