@@ -7,6 +7,19 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** Policy: China Standard Time (UTC+8, no daylight saving), the shoppers' clock. */
+export const CST_OFFSET_MS = 8 * 3600_000;
+
+/**
+ * The calendar day `YYYY-MM-DD` at `ms` in China Standard Time: the day against which the
+ * shopper's page judges calendar dates (a certificate's validUntil, a batch's expiresOn), as
+ * it shows every time in UTC+8. By UTC's day an expired certificate read as valid for the first
+ * eight hours of each day in China.
+ */
+export function dayInChina(ms: number): string {
+  return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
+}
+
 /** Milliseconds since the epoch for a canonical `YYYY-MM-DDTHH:MM:SS.mmmZ`, else undefined. */
 export function parseTime(s: unknown): number | undefined {
   if (typeof s !== 'string' || !TIME_RE.test(s)) return undefined;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { toBase64 } from '../core/bytes.ts';
 import { LedgerError } from '../core/errors.ts';
 import { encodeDigitalLinkPath, parseDigitalLinkPath, type DigitalLinkKey } from '../core/gs1.ts';
-import { formatTime } from '../core/time.ts';
+import { dayInChina } from '../core/time.ts';
 import type { BatchRow, CheckpointRow, Store } from '../ledger/store.ts';
 import { batchView, findBatch, genealogyView, readEntry, type BatchView } from '../ledger/views.ts';
 import { checkSerial, ScanDeduper, type SerialCheck } from '../ledger/serials.ts';
@@ -215,7 +215,7 @@ export function batchRoutes(deps: AppDeps) {
     const json = prefersJson(accept);
     const plain = key.serial === undefined && linkTypeParam === undefined && !prefersLinkset(accept);
     const cacheKey = plain
-      ? `${json ? 'json' : 'html'}|${lang}|${inQuery}|${path}|${ledger.size()}|${ledger.latestCheckpoint()?.size ?? 0}|${formatTime(clock.now()).slice(0, 10)}`
+      ? `${json ? 'json' : 'html'}|${lang}|${inQuery}|${path}|${ledger.size()}|${ledger.latestCheckpoint()?.size ?? 0}|${dayInChina(clock.now())}`
       : undefined;
     const cached = cacheKey ? pageCache.get(cacheKey) : undefined;
     if (cached) {
@@ -286,7 +286,7 @@ export function batchRoutes(deps: AppDeps) {
       lang,
       langInQuery: inQuery,
       path,
-      today: formatTime(clock.now()).slice(0, 10),
+      today: dayInChina(clock.now()),
       cssUrl: assets.pageCssUrl,
       scriptUrl: cp ? assets.scriptUrl : undefined,
       log: {

@@ -4,7 +4,7 @@ import { fromUtf8, toBase64 } from '../core/bytes.ts';
 import type { Entry } from '../core/entry.ts';
 import { LedgerError } from '../core/errors.ts';
 import { batchName } from '../core/gs1.ts';
-import { formatTime } from '../core/time.ts';
+import { dayInChina } from '../core/time.ts';
 import type { ActorRow, BatchRow, CertificateRow, Store } from './store.ts';
 
 export function readEntry(store: Store, seq: number): Entry {
@@ -121,7 +121,7 @@ export function genealogyView(store: Store, b: BatchRow, maxDepth?: number) {
 
 /** Everything the log says about one batch (the shopper's page and its JSON form). */
 export function batchView(store: Store, b: BatchRow, nowMs: number) {
-  const today = formatTime(nowMs).slice(0, 10);
+  const today = dayInChina(nowMs);
   const seqs = new Set<number>([b.seq]);
   const { body, via } = batchBody(store, b);
   const producer = store.actor(b.producer);
@@ -177,13 +177,14 @@ export function batchView(store: Store, b: BatchRow, nowMs: number) {
     };
   });
 
-  const link = (otherId: number, seq: number, amount: number) => {
+  // A link's amount is of its input batch, in that batch's unit (uom).
+  const link = (otherId: number, seq: number, amount: number, inputUom: (o: BatchRow) => string) => {
     const o = store.batchById(otherId)!;
     seqs.add(seq);
-    return { batch: nameOf(o), gtin: o.gtin, lot: o.lot, product: batchBody(store, o).body.product, seq, amount: fromMicro(amount) };
+    return { batch: nameOf(o), gtin: o.gtin, lot: o.lot, product: batchBody(store, o).body.product, seq, amount: fromMicro(amount), uom: inputUom(o) };
   };
-  const madeFrom = store.linksTo(b.id).map((l) => link(l.input, l.seq, l.amount));
-  const madeInto = store.linksFrom(b.id).map((l) => link(l.output, l.seq, l.amount));
+  const madeFrom = store.linksTo(b.id).map((l) => link(l.input, l.seq, l.amount, (input) => input.uom));
+  const madeInto = store.linksFrom(b.id).map((l) => link(l.output, l.seq, l.amount, () => b.uom));
 
   // A recall of this batch or of anything it was made from, at any depth, concerns the shopper.
   const recallFor = (target: BatchRow, direct: boolean) =>

@@ -1,5 +1,6 @@
 // The shopper's language: Simplified Chinese (zh-CN, the default) or English, chosen by an
 // explicit `?lang=` or by Accept-Language (RFC 9110 §12.5.4, with RFC 4647 basic filtering).
+import { CST_OFFSET_MS } from '../core/time.ts';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -353,7 +354,7 @@ const en: Messages = {
   certificates: 'Certificates',
   noCertificates: 'No certificates.',
   certStatus: { valid: 'Valid', expired: 'Expired', not_yet_valid: 'Not yet valid', revoked: 'Revoked' },
-  validity: 'Valid',
+  validity: 'Validity period',
   scope: 'Scope',
   issuer: 'Issued by',
   subjectBatch: 'this batch',
@@ -501,7 +502,7 @@ export function formatTimeCst(time: unknown): string {
   if (typeof time !== 'string') return '';
   const ms = Date.parse(time);
   if (Number.isNaN(ms)) return time;
-  const d = new Date(ms + 8 * 3600_000).toISOString();
+  const d = new Date(ms + CST_OFFSET_MS).toISOString();
   return `${d.slice(0, 10)} ${d.slice(11, 16)}`;
 }
 

@@ -70,6 +70,11 @@ function bodyOf(ctx: PageContext, seq: number): Obj | undefined {
   return ctx.entries.find((e) => e.seq === seq)?.body;
 }
 
+/** A revocation's reason in the shopper's language, from the revoking entry's signed body. */
+function revocationReason(r: { seq: number; reason: string }, ctx: PageContext): string {
+  return str(localized(bodyOf(ctx, r.seq) ?? r, 'reason', ctx.lang), ctx.lang);
+}
+
 function tag(cls: string, text: string): Html {
   return html`<span class="tag ${cls}">${text}</span>`;
 }
@@ -124,7 +129,7 @@ ${r.closed ? '' : html`<p><strong>${t.recallOpen}</strong></p>`}
 <p><strong>${t.recallInstructions}${t.colon}</strong> ${instructions}</p>
 <p><strong>${t.recallIssuedBy}${t.colon}</strong> ${r.issuer.name}${r.issuedOn ? ` · ${str(r.issuedOn, lang)}` : ''}</p>
 ${r.direct ? '' : html`<p><strong>${t.recalledBatch}${t.colon}</strong> <a href="${withLang(dlPath(r.batch), ctx)}">${r.batch}</a></p>`}
-${r.closed ? html`<p>${str(r.closed.note, lang)}</p>` : ''}
+${r.closed ? html`<p>${str(localized(bodyOf(ctx, r.closed.seq) ?? r.closed, 'note', lang), lang)}</p>` : ''}
 </div></div>`;
     });
   return html`<div id="recall">${banners}</div>`;
@@ -174,10 +179,10 @@ function labReports(view: BatchView, ctx: PageContext, t: Messages): Html {
     const tests = Array.isArray(r.tests) ? (r.tests as Obj[]) : [];
     const verdict = String(r.verdict);
     return html`<article class="item${r.revocation ? ' revoked' : ''}">
-<h3>${r.issuer.name}</h3>
+<h3>${r.issuer.name}${r.issuer.revoked ? html` ${tag('revoked', t.revoked)}` : ''}</h3>
 <p>${r.kind === 'third-party' ? tag('third', t.thirdParty) : tag('self', t.selfTest)}${tag(verdict, t.verdict[verdict] ?? verdict)}${r.revocation ? tag('revoked', t.revoked) : ''}</p>
 <p class="muted">${t.roles[r.issuer.role] ?? r.issuer.role}${r.issuer.accreditation ? ` · ${t.accreditation}${t.colon}${accreditationText(r.issuer.accreditation)}` : ''} · ${t.issuedOn} ${str(r.issuedOn, lang)} · <span class="mono">${r.name}</span></p>
-${r.revocation ? html`<p class="revocation">${t.revokedBecause}${t.colon}${r.revocation.reason}</p>` : ''}
+${r.revocation ? html`<p class="revocation">${t.revokedBecause}${t.colon}${revocationReason(r.revocation, ctx)}</p>` : ''}
 <div class="table-wrap"><table><thead><tr><th>${t.test}</th><th>${t.result}</th><th>${t.limit}</th><th></th></tr></thead><tbody>
 ${tests.map((x) => {
   const unit = typeof x.unit === 'string' ? ` ${x.unit}` : '';
@@ -208,7 +213,7 @@ function certificates(view: BatchView, ctx: PageContext, t: Messages): Html {
 <dt>${t.scope}</dt><dd>${c.scope !== undefined ? str(localized(body, 'scope', lang), lang) : subject}</dd>
 </dl>
 <p class="muted mono">${c.name}</p>
-${c.revocation ? html`<p class="revocation">${t.revokedBecause}${t.colon}${c.revocation.reason}</p>` : ''}
+${c.revocation ? html`<p class="revocation">${t.revokedBecause}${t.colon}${revocationReason(c.revocation, ctx)}</p>` : ''}
 ${c.document && typeof c.document.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.document.sha256)
   ? html`<p><a href="/v1/documents/${c.document.sha256}" rel="noopener">${t.document}</a></p>`
   : ''}
@@ -253,17 +258,12 @@ ${holders.length ? html`<p><strong>${t.heldBy}${t.colon}</strong> ${holders.join
 function genealogy(view: BatchView, ctx: PageContext, t: Messages): Html {
   if (view.madeFrom.length === 0 && view.madeInto.length === 0) return html``;
   const lang = ctx.lang;
-  // A link's amount is of the input batch, in its unit: the transform names it, or it is ours.
-  const unitOf = (l: BatchView['madeFrom'][number], input: string): unknown => {
-    const inputs = bodyOf(ctx, l.seq)?.inputs;
-    const q = Array.isArray(inputs) ? (inputs as Obj[]).find((i) => i.batch === input)?.quantity : undefined;
-    return q && typeof q === 'object' ? (q as Obj).uom : input === view.batch.name ? view.batch.quantity.uom : undefined;
-  };
-  const item = (l: BatchView['madeFrom'][number], input: string) =>
-    html`<li><a href="${withLang(dlPath(l.batch), ctx)}">${str(localized(l.product, 'name', lang), lang)}</a> <span class="muted mono">${t.lot} ${l.lot}</span> <span class="muted">· ${t.used} ${formatQuantity({ amount: l.amount, uom: unitOf(l, input) }, lang)}</span></li>`;
+  // A link's amount is of its input batch, in that batch's unit (the view's uom).
+  const item = (l: BatchView['madeFrom'][number]) =>
+    html`<li><a href="${withLang(dlPath(l.batch), ctx)}">${str(localized(l.product, 'name', lang), lang)}</a> <span class="muted mono">${t.lot} ${l.lot}</span> <span class="muted">· ${t.used} ${formatQuantity({ amount: l.amount, uom: l.uom }, lang)}</span></li>`;
   return html`<section class="card" id="genealogy">
-${view.madeFrom.length ? html`<h2>${t.madeFrom}</h2><ul class="links">${view.madeFrom.map((l) => item(l, l.batch))}</ul>` : ''}
-${view.madeInto.length ? html`<h2>${t.madeInto}</h2><ul class="links">${view.madeInto.map((l) => item(l, view.batch.name))}</ul>` : ''}
+${view.madeFrom.length ? html`<h2>${t.madeFrom}</h2><ul class="links">${view.madeFrom.map(item)}</ul>` : ''}
+${view.madeInto.length ? html`<h2>${t.madeInto}</h2><ul class="links">${view.madeInto.map(item)}</ul>` : ''}
 </section>`;
 }
 
@@ -377,13 +377,20 @@ ${integrity(ctx, t)}
 <script type="application/json" id="${VERIFY_DATA_ID}">${jsonForScript(verifyData(ctx, t))}</script>`;
   return shell({
     lang: ctx.lang,
-    title: `${view.recalled ? `⚠ ${t.recalledTitle} · ` : ''}${name} · ${t.lot} ${view.batch.lot}`,
+    title: `${recallTitle(view, t)}${name} · ${t.lot} ${view.batch.lot}`,
     cssUrl: ctx.cssUrl,
     scriptUrl: ctx.scriptUrl,
     verification: true,
     head: html`<link rel="linkset" type="application/linkset+json" href="${ctx.path}?linkType=linkset">`,
     body,
   });
+}
+
+/** The tab title's warning: this batch recalled, or only a batch it was made from. */
+function recallTitle(view: BatchView, t: Messages): string {
+  if (!view.recalled) return '';
+  const open = view.recalls.filter((r) => r.closed === null);
+  return `⚠ ${open.some((r) => r.direct) || open.length === 0 ? t.recalledTitle : t.recalledUpstreamTitle} · `;
 }
 
 export interface ErrorPageOptions {
