@@ -39,6 +39,8 @@ article.item{border-top:1px solid #e5e7eb;padding:10px 0}
 article.item:first-of-type{border-top:0;padding-top:0}
 article.item h3{font-size:16px;margin:0 0 4px}
 article.item.revoked h3{text-decoration:line-through}
+/* A revoked report's or certificate's own green tags (pass, third-party, valid) no longer vouch for anything. */
+article.item.revoked .tag.pass,article.item.revoked .tag.third,article.item.revoked .tag.valid{background:#e5e7eb;color:#4b5563;text-decoration:line-through}
 .muted{color:#6b7280;font-size:14px}
 .revocation{color:#a50e0e;font-size:14px;margin:4px 0}
 .table-wrap{overflow-x:auto;margin:8px 0}

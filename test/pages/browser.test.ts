@@ -83,6 +83,18 @@ describe.skipIf(!hasChromium)('the page in a phone browser', () => {
     await page.screenshot({ path: `${ARTIFACTS}/verification-page-recalled-en.png` });
   });
 
+  it("greys out a revoked report's own green tags: they no longer vouch for anything", async () => {
+    const { page } = await open(path('paddy-recalled'), { locale: 'en-US' });
+    const colours = await page.evaluate(() => {
+      const bg = (sel: string) => [...document.querySelectorAll(sel)].map((e) => getComputedStyle(e).backgroundColor);
+      return { revoked: bg('article.item.revoked .tag.pass, article.item.revoked .tag.third'), live: bg('article.item:not(.revoked) .tag.pass, article.item:not(.revoked) .tag.third') };
+    });
+    expect(colours.revoked.length).toBeGreaterThan(0);
+    expect(new Set(colours.revoked)).toEqual(new Set(['rgb(229, 231, 235)']));
+    // Outside a revoked item the same tags stay green.
+    expect(colours.live.every((c) => c === 'rgb(230, 244, 234)')).toBe(true);
+  });
+
   it('fails when an entry is altered in transit', async () => {
     const { page } = await open(path('rice'), {
       tamper: (p) => p.route('**/v1/entries/*', (route) => flipByte(route)),
