@@ -35,7 +35,7 @@ export interface LeafCheckPool {
 // bytes where it writes each passed leaf's hash and SHA-256, then [u32 length][leaf] records.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createHash, createPublicKey, verify } = require('node:crypto');
+const { createPublicKey, hash, verify } = require('node:crypto');
 const { createRequire } = require('node:module');
 // libsodium first where it loaded; its accepts are a subset of OpenSSL's (src/ledger/verifier.ts),
 // so its "yes" stands and a "no" is asked of OpenSSL.
@@ -44,7 +44,13 @@ const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
 const CONTEXT = Buffer.from('lotproof/statement/v1\\n');
 const KEY = Buffer.from(',"statement":');
 const TAIL = Buffer.from(',"v":1}');
-const ZERO = Buffer.alloc(1);
+// Leaves and messages are assembled in these reused buffers, and digests written straight
+// into the tile's buffer from latin1 strings: a Buffer of its own per leaf (an ArrayBuffer
+// outside V8's heap) cost more than the SHA-256 it carried (src/core/merkle.ts).
+const MAX_SCRATCH = 1 << 16;
+const leafInput = Buffer.alloc(MAX_SCRATCH + 1);
+const messageInput = Buffer.alloc(CONTEXT.length + MAX_SCRATCH);
+CONTEXT.copy(messageInput);
 const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const keys = new Map();
@@ -81,8 +87,11 @@ function check(leaf, tileHash, out, o) {
   } catch {
     return 0;
   }
-  const leafHash = createHash('sha256').update(ZERO).update(leaf).digest();
-  if (tileHash && !leafHash.equals(tileHash)) return 0;
+  if (leaf.length > MAX_SCRATCH) return 0;
+  leafInput[0] = 0;
+  leaf.copy(leafInput, 1);
+  const leafHash = hash('sha256', leafInput.subarray(0, leaf.length + 1), 'latin1');
+  if (tileHash && tileHash.toString('latin1', 0, 32) !== leafHash) return 0;
   const st = entry && entry.statement;
   if (typeof st !== 'object' || st === null) return 0;
   const key = publicKey(st.pub);
@@ -94,14 +103,15 @@ function check(leaf, tileHash, out, o) {
   // rely on this signature.
   const i = leaf.indexOf(KEY);
   if (i < 0 || leaf.length < TAIL.length || !leaf.subarray(leaf.length - TAIL.length).equals(TAIL)) return 0;
-  const message = Buffer.concat([CONTEXT, leaf.subarray(i + KEY.length, leaf.length - TAIL.length)]);
+  const n = leaf.copy(messageInput, CONTEXT.length, i + KEY.length, leaf.length - TAIL.length);
+  const message = messageInput.subarray(0, CONTEXT.length + n);
   try {
     if (!(sodium && sodium.crypto_sign_verify_detached(sig, message, key.raw)) && !verify(null, message, key.key, sig)) return 0;
   } catch {
     return 0;
   }
-  leafHash.copy(out, o);
-  createHash('sha256').update(leaf).digest().copy(out, o + 32);
+  out.write(leafHash, o, 32, 'latin1');
+  out.write(hash('sha256', leaf, 'latin1'), o + 32, 32, 'latin1');
   return 1;
 }
 

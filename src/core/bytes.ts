@@ -6,8 +6,17 @@
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * The UTF-8 bytes of `s`. In Node, through Buffer: a text under 4 KiB (a log leaf, a statement
+ * to sign or verify) becomes a slice of Node's shared 8 KiB pool rather than an array of its own
+ * outside V8's heap, which cost ten times the encoding (6 µs against 0.6 µs for a 640-byte
+ * leaf; the sequencer and the check threads encode one or two per entry). A caller that keeps
+ * the bytes for long, or hands their `.buffer` on, copies them first (`.slice()`).
+ */
 export function utf8(s: string): Uint8Array {
-  return encoder.encode(s);
+  if (!NodeBuffer) return encoder.encode(s);
+  const b = NodeBuffer.from(s, 'utf8');
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 /** Decodes UTF-8, throwing on any invalid sequence. */
@@ -49,6 +58,24 @@ export function fromBase64(s: string): Uint8Array | undefined {
   }
   if (toBase64(out) !== s) return undefined;
   return out;
+}
+
+const B64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * True when `s` is canonical standard base64 of exactly `n` bytes: the same answer as
+ * `fromBase64(s)?.length === n`, without decoding. Shape checks ask this of every key, nonce
+ * and signature they read (the check threads and the auditor do it per entry), where decoding
+ * and re-encoding cost more than the rest of a statement's envelope.
+ */
+export function isBase64Of(s: unknown, n: number): boolean {
+  if (typeof s !== 'string' || s.length !== 4 * Math.ceil(n / 3) || !B64_RE.test(s)) return false;
+  const pad = (3 - (n % 3)) % 3;
+  if (pad === 0) return n === 0 || s.charCodeAt(s.length - 1) !== 0x3d;
+  // The padding must be exactly `pad` long, and the bits of the last data character that no
+  // byte uses (2 before "=", 4 before "==") zero: otherwise two spellings would be one value.
+  if (s[s.length - pad - 1] === '=' || s[s.length - pad] !== '=') return false;
+  return (B64_ALPHABET.indexOf(s[s.length - pad - 1]!) & (pad === 1 ? 3 : 15)) === 0;
 }
 
 const HEX = '0123456789abcdef';

@@ -6,21 +6,32 @@ import { sha256 } from './hash.ts';
 
 export const HASH_SIZE = 32;
 
+/**
+ * The bytes each hash below is taken over, assembled in one reused buffer: a fresh array for
+ * each (over 64 bytes, so V8 puts it outside its heap) cost several times the hash itself, on
+ * paths that hash every entry (the sequencer, the integrator, the auditor). sha256 reads its
+ * input before returning, so reuse is safe. Inputs larger than this get a buffer of their own.
+ */
+const SCRATCH_BYTES = 4096;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+
+function hashPrefixed(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const n = 1 + a.length + (b?.length ?? 0);
+  const input = n <= SCRATCH_BYTES ? scratch.subarray(0, n) : new Uint8Array(n);
+  input[0] = prefix;
+  input.set(a, 1);
+  if (b) input.set(b, 1 + a.length);
+  return sha256(input);
+}
+
 /** RFC 9162 §2.1.1: the leaf hash, SHA-256(0x00 || leaf). */
 export function hashLeaf(leaf: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + leaf.length);
-  input[0] = 0x00;
-  input.set(leaf, 1);
-  return sha256(input);
+  return hashPrefixed(0x00, leaf);
 }
 
 /** RFC 9162 §2.1.1: an interior node hash, SHA-256(0x01 || left || right). */
 export function hashChildren(l: Uint8Array, r: Uint8Array): Uint8Array {
-  const input = new Uint8Array(1 + l.length + r.length);
-  input[0] = 0x01;
-  input.set(l, 1);
-  input.set(r, 1 + l.length);
-  return sha256(input);
+  return hashPrefixed(0x01, l, r);
 }
 
 /**

@@ -9,7 +9,7 @@ export interface NodeKeyObject {
 
 export interface NodeCrypto {
   /** One-shot digest; undefined before Node 20.12. */
-  hash?: (algorithm: 'sha256', data: Uint8Array, encoding: 'buffer') => Uint8Array;
+  hash?: (algorithm: 'sha256', data: Uint8Array, encoding: 'latin1') => string;
   createPrivateKey(key: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
   createPublicKey(key: NodeKeyObject): NodeKeyObject;
   sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;

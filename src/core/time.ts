@@ -20,19 +20,50 @@ export function dayInChina(ms: number): string {
   return new Date(ms + CST_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+// parseTime and isDate read the digits and do the calendar's arithmetic themselves: every
+// statement's time, every log entry's loggedAt and a batch's dates pass through them on the
+// check threads and in the auditor, where Date.parse and a toISOString round trip cost more
+// than the rest of the check. test/core/time.test.ts holds them to that round trip.
+
+/** The decimal number written by the `n` ASCII digits of `s` at `i` (the caller's regex checked them). */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) v = v * 10 + s.charCodeAt(k) - 48;
+  return v;
+}
+
+const isLeap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a real date in the proleptic Gregorian calendar, else undefined. */
+function epochDay(s: string): number | undefined {
+  const y = digits(s, 0, 4);
+  const m = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  if (m < 1 || m > 12 || d < 1 || d > (m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!)) return undefined;
+  // Days from civil (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms"): years start in
+  // March, so a leap day falls at the end of one; eras are 400 years of 146,097 days.
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /** Milliseconds since the epoch for a canonical `YYYY-MM-DDTHH:MM:SS.mmmZ`, else undefined. */
 export function parseTime(s: unknown): number | undefined {
   if (typeof s !== 'string' || !TIME_RE.test(s)) return undefined;
-  const ms = Date.parse(s);
-  if (Number.isNaN(ms) || new Date(ms).toISOString() !== s) return undefined;
-  return ms;
+  const day = epochDay(s);
+  const h = digits(s, 11, 2);
+  const min = digits(s, 14, 2);
+  const sec = digits(s, 17, 2);
+  if (day === undefined || h > 23 || min > 59 || sec > 59) return undefined;
+  return day * 86_400_000 + h * 3_600_000 + min * 60_000 + sec * 1000 + digits(s, 20, 3);
 }
 
 /** True for a real calendar date `YYYY-MM-DD`. */
 export function isDate(s: unknown): s is string {
-  if (typeof s !== 'string' || !DATE_RE.test(s)) return false;
-  const ms = Date.parse(`${s}T00:00:00.000Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+  return typeof s === 'string' && DATE_RE.test(s) && epochDay(s) !== undefined;
 }
 
 const RFC3339_RE = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;

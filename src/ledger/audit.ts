@@ -2,7 +2,7 @@
 // order, the RFC 6962 root recomputed with a streaming frontier (RFC 9162 §2.1), and the signed
 // checkpoints (c2sp.org/tlog-checkpoint) checked against it. Pure: no storage, network or clock,
 // so the command line, offline bundles and the shopper's browser can all run the same checks.
-import { equalBytes, fromBase64, fromUtf8, toBase64 } from '../core/bytes.ts';
+import { equalBytes, fromUtf8, isBase64Of, toBase64 } from '../core/bytes.ts';
 import { openCheckpoint, type Checkpoint } from '../core/checkpoint.ts';
 import { ZERO_HASH_B64, MAX_LEAF_BYTES, entryHash } from '../core/entry.ts';
 import { InvariantError, LedgerError } from '../core/errors.ts';
@@ -301,7 +301,7 @@ export class LogVerifier {
     }
     const st = entry.statement as Statement;
     // A checked leaf's signature verified, so its sig is already known to be base64 of 64 bytes.
-    if (!checked && (typeof entry.sig !== 'string' || fromBase64(entry.sig)?.length !== 64)) fail('invalid_entry', 'sig is not base64 of 64 bytes');
+    if (!checked && !isBase64Of(entry.sig, 64)) fail('invalid_entry', 'sig is not base64 of 64 bytes');
     try {
       checkBody(st.type, st.body);
     } catch (e) {

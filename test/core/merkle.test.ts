@@ -285,6 +285,20 @@ describe('RFC 6962 hashing', () => {
     }
   });
 
+  it('gives every hash its own bytes, whatever is hashed after it, at any input size', async () => {
+    // hashLeaf and hashChildren assemble their input in one reused buffer (up to 4 KiB, a
+    // fresh one beyond), and sha256 copies the digest out: no answer may change afterwards.
+    const { sha256: noble } = await import('@noble/hashes/sha2.js');
+    const leafHashOf = (leaf: Uint8Array) => noble(new Uint8Array([0, ...leaf]));
+    const sizes = [0, 1, 63, 64, 65, 640, 4094, 4095, 4096, 4097, 65_535];
+    const leaves = sizes.map((n) => new Uint8Array(n).map((_, i) => (i * 7 + n) & 0xff));
+    const got = leaves.map((l) => hashLeaf(l));
+    const pairs = got.slice(1).map((h, i) => hashChildren(got[i]!, h));
+    leaves.forEach((l, i) => expect(toHex(got[i]!), `leaf of ${sizes[i]} bytes`).toBe(toHex(leafHashOf(l))));
+    got.slice(1).forEach((h, i) => expect(toHex(pairs[i]!)).toBe(toHex(noble(new Uint8Array([1, ...got[i]!, ...h])))));
+    expect(new Set(got.map((h) => h.buffer)).size).toBe(got.length);
+  });
+
   it('separates leaves from nodes and orders children', () => {
     const a = hashLeaf(utf8('Hello'));
     const b = hashLeaf(utf8('World'));

@@ -2,6 +2,7 @@
 // and the refusal of every mutation; and the RFC 4648 §4 byte helpers of src/core/bytes.ts that
 // make "one value, one spelling" hold for base64 and hex.
 import { createPrivateKey, sign as nodeSign, verify as nodeVerify, createPublicKey } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   concatBytes,
@@ -9,6 +10,7 @@ import {
   fromBase64,
   fromHex,
   fromUtf8,
+  isBase64Of,
   toBase64,
   toHex,
   utf8,
@@ -229,6 +231,38 @@ describe('fromBase64 / toBase64 (RFC 4648 §4, canonical only)', () => {
   });
 });
 
+describe('isBase64Of: canonical base64 of n bytes, without decoding', () => {
+  const agrees = (s: string) => {
+    for (const n of [0, 1, 2, 3, 16, 32, 64, Math.floor((s.length * 3) / 4), Math.floor((s.length * 3) / 4) - 1, Math.floor((s.length * 3) / 4) - 2]) {
+      expect(isBase64Of(s, n), `${JSON.stringify(s)} of ${n} bytes`).toBe(fromBase64(s)?.length === n);
+    }
+  };
+
+  it('answers as fromBase64 does, on encodings, their one-character changes and noise', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 70 }), fc.nat(), fc.constantFrom(...'AQgw+/=-_ a9'), (bytes, at, c) => {
+        const s = toBase64(bytes);
+        agrees(s);
+        // One character replaced: where it lands in the last data character, trailing bits.
+        const i = s.length === 0 ? 0 : at % s.length;
+        agrees(s.slice(0, i) + c + s.slice(i + 1));
+        agrees(s.slice(0, -1));
+        agrees(`${s}=`);
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom(...'AB+/=z9_'), maxLength: 24 }), agrees), { numRuns: 3000 });
+  });
+
+  it('refuses non-strings and the spellings fromBase64 refuses', () => {
+    for (const v of [undefined, null, 44, ['AA==']]) expect(isBase64Of(v, 1)).toBe(false);
+    for (const s of ['AB==', 'AAB=', 'AA=A', 'AA', '-_8=', 'AA==\n']) for (const n of [0, 1, 2, 3]) expect(isBase64Of(s, n), s).toBe(false);
+    expect(isBase64Of(PUB_B64, 32)).toBe(true);
+    expect(isBase64Of(PUB_B64, 31)).toBe(false);
+    expect(isBase64Of('', 0)).toBe(true);
+  });
+});
+
 describe('base64 without Node\'s Buffer (as bundled for the browser)', () => {
   it('encodes, decodes and refuses exactly as with it', async () => {
     const saved = globalThis.Buffer;
@@ -251,6 +285,7 @@ describe('base64 without Node\'s Buffer (as bundled for the browser)', () => {
       expect(web.fromBase64(s), s).toBeUndefined();
       expect(fromBase64(s), s).toBeUndefined();
     }
+    for (const s of ['', 'Blé', '€ 𝄞 批次', 'x'.repeat(5000)]) expect(web.utf8(s), s.slice(0, 9)).toEqual(utf8(s));
   });
 });
 
@@ -269,6 +304,17 @@ describe('hex, UTF-8 and byte helpers', () => {
     }
     expect(fromUtf8(new Uint8Array([0x42, 0x6c, 0xc3, 0xa9]))).toBe('Blé');
     expect(toHex(utf8('€'))).toBe('e282ac');
+  });
+
+  it('utf8 answers are views of their own bytes, which later encodings leave alone', () => {
+    // Under 4 KiB they are slices of Node's shared Buffer pool (src/core/bytes.ts).
+    const texts = ['a', '批次 2026-11-30', 'x'.repeat(640), 'y'.repeat(4095), 'z'.repeat(4097)];
+    const bytes = texts.map((t) => utf8(t));
+    for (let i = 0; i < 200; i++) utf8(`filler ${i} ${'w'.repeat(i * 3)}`);
+    texts.forEach((t, i) => {
+      expect(bytes[i]).toBeInstanceOf(Uint8Array);
+      expect(fromUtf8(bytes[i]!)).toBe(t);
+    });
   });
 
   it('equalBytes compares length and every byte', () => {
