@@ -89,6 +89,18 @@ describe('npm run bench (quick)', () => {
         // A measured median: a number, not a dash.
         expect(row![1], id).toMatch(/^[0-9][0-9,.]*$/);
       }
+
+      // The per-call microbenchmarks (scripts/bench/micro.ts) on the same small dataset.
+      const micro = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../scripts/bench/micro.ts'), '--dir', join(dir, 'data'), '--n', '1000', '--rounds', '1'], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(micro.status, micro.stderr.slice(-2000)).toBe(0);
+      const calls = micro.stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| call'));
+      expect(calls.length).toBeGreaterThanOrEqual(10);
+      for (const l of calls) expect(l, l).toMatch(/^\| .+ \| [0-9]+\.[0-9]{2} \| [0-9]+\.[0-9]{2} \|$/);
+      expect(micro.stdout).toContain('LogVerifier.push');
+      expect(micro.stdout).toContain('the audit check pool per leaf');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
