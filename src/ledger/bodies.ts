@@ -173,7 +173,10 @@ export const statementSchema = z.strictObject({
   nonce: b64Bytes(16, 'nonce'),
   // Each type's body schema (checkBody) judges the members; here it need only be an object.
   // z.record would copy it member by member, a fifth of a statement's check.
-  body: z.custom<Record<string, unknown>>((b) => typeof b === 'object' && b !== null && !Array.isArray(b), 'expected an object'),
+  // The metadata keeps the OpenAPI document (src/http/openapi.ts) saying what it is.
+  body: z
+    .custom<Record<string, unknown>>((b) => typeof b === 'object' && b !== null && !Array.isArray(b), 'expected an object')
+    .meta({ type: 'object', additionalProperties: {}, description: "the type's body; each type's schema is in components.schemas" }),
 });
 
 export const submissionSchema = z.strictObject({

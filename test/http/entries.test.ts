@@ -258,6 +258,9 @@ describe('bad input is refused and nothing is written', () => {
   }, 400, 'invalid_submission');
   add('unknown envelope field', () => h.post({ ...h.sign(farm, 'batch.create', batchBody('X1')), extra: 1 }), 400, 'invalid_submission');
   add('unknown statement field', () => h.post(h.sign(farm, 'batch.create', batchBody('X1'), { extra: 1 } as any)), 400, 'invalid_submission');
+  for (const body of [[], null, 'x', 1]) {
+    add(`a body that is not an object (${JSON.stringify(body)})`, () => h.post(h.sign(farm, 'batch.create', body as any)), 400, 'invalid_submission');
+  }
   add('missing body field', () => {
     const b = batchBody('X1');
     delete b.producedOn;

@@ -51,6 +51,7 @@ describe('the OpenAPI description', () => {
     expect(body.required).toEqual(['statement', 'sig']);
     expect(body.additionalProperties).toBe(false);
     expect(body.properties.statement.properties.type.enum).toContain('batch.create');
+    expect(body.properties.statement.properties.body).toMatchObject({ type: 'object' });
     expect(doc.components.schemas['body.batch.create'].required).toEqual(
       expect.arrayContaining(['gtin', 'lot', 'product', 'producedOn', 'quantity', 'origin']),
     );
