@@ -12,7 +12,7 @@ export function sha256(data: Uint8Array): Uint8Array {
   // The digest comes back as a latin1 string (one char per byte) and is copied into a 32-byte
   // array, which V8 keeps on its heap. Asked for a Buffer, Node gives each digest an ArrayBuffer
   // of its own, allocated and later freed outside the heap: that cost more than hashing a log
-  // leaf (2.8 µs against 0.9 µs per 640-byte leaf, test-free microbenchmark in BENCHMARKS.md).
+  // leaf (2.8 µs against 0.7 µs per 640-byte leaf; scripts/bench/micro.ts, BENCHMARKS.md).
   const s = nodeHash('sha256', data, 'latin1');
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = s.charCodeAt(i);
