@@ -33,8 +33,23 @@ const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  */
 const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 
+/** V8 keeps typed arrays of up to this many bytes on its heap (typed_array_max_size_in_heap). */
+const MAX_ON_HEAP = 64;
+
+/**
+ * A Node Buffer with b's bytes (Node only). Arrays of up to 64 bytes (hashes, keys,
+ * signatures) may live on V8's heap, and asking for their `.buffer` moves them off it: an
+ * ArrayBuffer allocation each, 1.8 µs against 0.2 µs for copying 32 bytes into Node's Buffer
+ * pool, and the append path does it for every entry's hash and tree node. So those are copied;
+ * larger arrays, always outside the heap, are viewed.
+ */
+export function nodeBuffer(b: Uint8Array): Buffer {
+  if (!NodeBuffer) throw new Error('nodeBuffer needs Node');
+  return b.length <= MAX_ON_HEAP ? NodeBuffer.from(b) : NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export function toBase64(b: Uint8Array): string {
-  if (NodeBuffer) return NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  if (NodeBuffer) return nodeBuffer(b).toString('base64');
   let bin = '';
   for (let i = 0; i < b.length; i += 0x8000) bin += String.fromCharCode(...b.subarray(i, i + 0x8000));
   return btoa(bin);

@@ -18,6 +18,7 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, re
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as t from '../../schema/schema.ts';
+import { nodeBuffer } from '../core/bytes.ts';
 import { leavesUpTo, treePosition } from './tree-position.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 import type {
@@ -50,7 +51,7 @@ export interface SqliteStoreOptions {
 }
 
 const u8 = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const buf = nodeBuffer;
 
 /**
  * A drizzle insert or update, prepared on the better-sqlite3 connection itself and run with its
