@@ -11,6 +11,7 @@ import {
   fromHex,
   fromUtf8,
   isBase64Of,
+  nodeBuffer,
   toBase64,
   toHex,
   utf8,
@@ -304,6 +305,20 @@ describe('hex, UTF-8 and byte helpers', () => {
     }
     expect(fromUtf8(new Uint8Array([0x42, 0x6c, 0xc3, 0xa9]))).toBe('Blé');
     expect(toHex(utf8('€'))).toBe('e282ac');
+  });
+
+  it('nodeBuffer copies arrays small enough for V8\'s heap and views larger ones', () => {
+    for (const n of [0, 1, 32, 64, 65, 640]) {
+      const b = new Uint8Array(n + 2).map((_, i) => i * 7).subarray(1, n + 1);
+      const nb = nodeBuffer(b);
+      expect(Buffer.isBuffer(nb)).toBe(true);
+      expect(toHex(nb), String(n)).toBe(toHex(b));
+      if (n === 0) continue;
+      // A view shares its bytes with b; a copy does not.
+      b[0] ^= 0xff;
+      expect(nb[0] === b[0], String(n)).toBe(n > 64);
+    }
+    expect(toBase64(new Uint8Array(32).fill(0xfb))).toBe(Buffer.alloc(32, 0xfb).toString('base64'));
   });
 
   it('utf8 answers are views of their own bytes, which later encodings leave alone', () => {
