@@ -315,7 +315,7 @@ describe('hex, UTF-8 and byte helpers', () => {
       expect(toHex(nb), String(n)).toBe(toHex(b));
       if (n === 0) continue;
       // A view shares its bytes with b; a copy does not.
-      b[0] ^= 0xff;
+      b[0] = b[0]! ^ 0xff;
       expect(nb[0] === b[0], String(n)).toBe(n > 64);
     }
     expect(toBase64(new Uint8Array(32).fill(0xfb))).toBe(Buffer.alloc(32, 0xfb).toString('base64'));
