@@ -201,7 +201,11 @@ interface Server {
   readyMs: number;
 }
 
-/** `lotproof serve` on `dir`, as an operator would start it, with rate limits off. */
+/**
+ * `lotproof serve` on `dir`, as `npm start` runs it: default limits (this bench is a loopback
+ * client, which they do not limit) and default logging; only the port, data directory and the
+ * dataset's origin are set.
+ */
 async function serve(dir: string, profileName?: string): Promise<Server> {
   const port = await freePort();
   const t0 = performance.now();
@@ -211,10 +215,6 @@ async function serve(dir: string, profileName?: string): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOTPROOF_DATA: dir,
-      LOTPROOF_LOG_LEVEL: 'warn',
-      LOTPROOF_RATE_READ: '0',
-      LOTPROOF_RATE_WRITE: '0',
-      LOTPROOF_RATE_ACTOR_WRITE: '0',
       LOTPROOF_ORIGIN: BENCH_ORIGIN,
     },
     stdio: ['ignore', 'ignore', 'inherit'],

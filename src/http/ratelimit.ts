@@ -1,6 +1,9 @@
 // Abuse limits: token buckets per client for reads and writes, and per actor for writes.
 // Policy: a client is identified by its address, kept only inside this process's memory as a
 // keyed hash (random key per process), never logged or stored; idle buckets are dropped.
+// Clients on the service's own machine (loopback) are not limited: that is the operator, its
+// monitoring, or a reverse proxy in front, behind which every shopper would share one address
+// and so one bucket; a proxy limits per client itself.
 import { createHmac, randomBytes } from 'node:crypto';
 import { LedgerError } from '../core/errors.ts';
 
@@ -75,13 +78,17 @@ export interface Limits {
 }
 
 /**
- * Policy: the service's defaults, generous for a busy producer's integration and for many
- * shoppers behind one carrier-grade NAT, strict enough to stop a scraper or a flood.
+ * Policy: the service's defaults, generous for many shoppers behind one carrier-grade NAT,
+ * strict enough to stop a scraper or a flood from one address. A registered actor's signed
+ * writes are not limited by default: the actor is known and accountable (its registration can
+ * be revoked), a producer's bulk upload should go as fast as the log can take it, and the
+ * sequencer's back-pressure (503 with Retry-After) already bounds what is queued. An operator
+ * sharing one log between many tenants sets LOTPROOF_RATE_ACTOR_WRITE for fairness.
  */
 export const DEFAULT_LIMITS: Limits = {
   read: { perSecond: 200, burst: 400 },
   write: { perSecond: 500, burst: 1000 },
-  actorWrite: { perSecond: 500, burst: 1000 },
+  actorWrite: { perSecond: 0, burst: 0 },
 };
 
 export const NO_LIMITS: Limits = {
@@ -89,6 +96,12 @@ export const NO_LIMITS: Limits = {
   write: { perSecond: 0, burst: 0 },
   actorWrite: { perSecond: 0, burst: 0 },
 };
+
+/** Whether `address` (as a socket reports it) is this machine's loopback: 127.0.0.0/8 or ::1. */
+export function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
 
 /** Parses `RATE[/BURST]` (requests per second; 0 turns the limit off). */
 export function parseRateLimit(s: string): RateLimit | undefined {

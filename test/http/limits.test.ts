@@ -1,11 +1,16 @@
 // Abuse limits: per-client reads and writes and per-actor writes answer 429 with Retry-After,
-// and junk in an actor's name cannot use up that actor's allowance.
+// junk in an actor's name cannot use up that actor's allowance, and the service's own machine
+// (loopback: the operator, a reverse proxy in front) is not limited.
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { toBase64 } from '../../src/core/bytes.ts';
 import { generateKeyPair } from '../../src/core/ed25519.ts';
 import { createApp } from '../../src/http/app.ts';
-import { parseRateLimit, RateLimiter } from '../../src/http/ratelimit.ts';
+import { DEFAULT_LIMITS, isLoopback, parseRateLimit, RateLimiter } from '../../src/http/ratelimit.ts';
+import { configFromEnv, startService } from '../../src/main.ts';
 import { batchBody, makeHarness, type Harness } from '../support.ts';
 
 let h: Harness;
@@ -69,6 +74,26 @@ describe('rate limits', () => {
     expect(answers.filter((r) => r.status === 429)).toHaveLength(45);
   });
 
+  it('does not limit loopback clients, and limits every other address', async () => {
+    for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
+    for (const a of ['128.0.0.1', '10.127.0.1', '::ffff:10.0.0.1', '::2', '1127.0.0.1', 'local', 'unknown', '', '127.0.0.1.evil']) expect(isLoopback(a), a).toBe(false);
+    h = makeHarness();
+    const client = { id: '127.0.0.1' };
+    const app = limitedApp(h, client);
+    for (let i = 0; i < 20; i++) expect((await app.request('/log/checkpoint')).status).toBe(200);
+    client.id = '::ffff:192.0.2.3';
+    for (let i = 0; i < 5; i++) expect((await app.request('/log/checkpoint')).status).toBe(200);
+    expect((await app.request('/log/checkpoint')).status).toBe(429);
+  });
+
+  it('limits per client by default, and a registered actor\'s writes only when configured', () => {
+    expect(DEFAULT_LIMITS.read).toEqual({ perSecond: 200, burst: 400 });
+    expect(DEFAULT_LIMITS.write).toEqual({ perSecond: 500, burst: 1000 });
+    expect(DEFAULT_LIMITS.actorWrite.perSecond).toBe(0);
+    expect(configFromEnv({}).limits).toEqual(DEFAULT_LIMITS);
+    expect(configFromEnv({ LOTPROOF_RATE_ACTOR_WRITE: '50' }).limits.actorWrite).toEqual({ perSecond: 50, burst: 100 });
+  });
+
   it('parses limit settings strictly', () => {
     expect(parseRateLimit('200/400')).toEqual({ perSecond: 200, burst: 400 });
     expect(parseRateLimit('50')).toEqual({ perSecond: 50, burst: 100 });
@@ -82,6 +107,31 @@ describe('rate limits', () => {
     expect(l.size).toBeLessThanOrEqual(1000);
     // A new client is still served.
     expect(() => l.take('client-new', 0)).not.toThrow();
+  });
+});
+
+describe('limits over a real socket', () => {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+
+  it('identifies a client by its socket address: loopback unlimited, another address limited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lotproof-limits-'));
+    const service = await startService(configFromEnv({ LOTPROOF_DATA: dir, HOST: external ? '0.0.0.0' : '127.0.0.1', PORT: '0', LOTPROOF_RATE_READ: '2/2' }), { listen: true, quiet: true });
+    try {
+      const port = (service.server!.address() as { port: number }).port;
+      const statuses = async (host: string) => {
+        const out: number[] = [];
+        for (let i = 0; i < 6; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`)).status);
+        return out;
+      };
+      expect(await statuses('127.0.0.1')).toEqual([200, 200, 200, 200, 200, 200]);
+      // This machine's own non-loopback address is a different client, as a remote one is.
+      if (external) expect(await statuses(external)).toEqual([200, 200, 429, 429, 429, 429]);
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
