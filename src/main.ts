@@ -11,6 +11,7 @@ import { createLedger, type Ledger } from './ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 import { createApp } from './http/app.ts';
 import { DEFAULT_LIMITS, parseRateLimit, type Limits, type RateLimit } from './http/ratelimit.ts';
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { KeyFileError, loadOrCreateKeyFile } from './cli/keyfile.ts';
 import { runCli } from './cli/cli.ts';
 import { UsageError } from './cli/command.ts';
@@ -39,6 +40,8 @@ export interface ServiceConfig {
   skewMs: number;
   checkpointIntervalMs: number;
   limits: Limits;
+  /** Reverse proxies whose X-Forwarded-For names the client (LOTPROOF_TRUSTED_PROXIES). */
+  trustedProxies?: TrustedProxies;
   /** Threads verifying signatures off the event loop; 0 verifies on the main thread. */
   verifyWorkers: number;
   serialWarnScans: number;
@@ -68,6 +71,11 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
 /** Reads the configuration of SPEC §5 from the environment, validating every value. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   const port = intEnv(env, 'PORT', 8080, 0, 65535);
+  let trustedProxies: TrustedProxies | undefined;
+  if (env.LOTPROOF_TRUSTED_PROXIES) {
+    trustedProxies = parseTrustedProxies(env.LOTPROOF_TRUSTED_PROXIES);
+    if (!trustedProxies) throw new ConfigError(`LOTPROOF_TRUSTED_PROXIES must be IP addresses or "loopback", separated by commas, not ${JSON.stringify(env.LOTPROOF_TRUSTED_PROXIES)}`);
+  }
   const host = env.HOST || '0.0.0.0';
   if (!/^[A-Za-z0-9.:%_-]{1,253}$/.test(host)) throw new ConfigError(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
   const logLevel = (env.LOTPROOF_LOG_LEVEL || 'info') as LogLevel;
@@ -113,6 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
       write: limitEnv(env, 'LOTPROOF_RATE_WRITE', DEFAULT_LIMITS.write),
       actorWrite: limitEnv(env, 'LOTPROOF_RATE_ACTOR_WRITE', DEFAULT_LIMITS.actorWrite),
     },
+    ...(trustedProxies && { trustedProxies }),
   };
 }
 
@@ -250,13 +259,16 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
     },
     logger,
     metrics,
-    // The socket's address identifies a client for rate limits only; it is never stored.
+    // The client's address (the socket's, or a trusted proxy's X-Forwarded-For) is used for
+    // rate limits and the once-per-client count of a serial's scans only; it is never stored.
     clientId: (c) => {
+      let peer: string;
       try {
-        return getConnInfo(c).remote.address ?? 'unknown';
+        peer = getConnInfo(c).remote.address ?? 'unknown';
       } catch {
-        return 'unknown';
+        peer = 'unknown';
       }
+      return clientAddress(peer, c.req.header('x-forwarded-for'), config.trustedProxies);
     },
   });
   const service: Service = {

@@ -3,7 +3,8 @@
 // keyed hash (random key per process), never logged or stored; idle buckets are dropped.
 // Clients on the service's own machine (loopback) are not limited: that is the operator, its
 // monitoring, or a reverse proxy in front, behind which every shopper would share one address
-// and so one bucket; a proxy limits per client itself.
+// and so one bucket. Behind a proxy named in LOTPROOF_TRUSTED_PROXIES the client is the address
+// the proxy forwards (client-address.ts), and is limited as any other.
 import { createHmac, randomBytes } from 'node:crypto';
 import { LedgerError } from '../core/errors.ts';
 

@@ -41,6 +41,7 @@ describe('lotproof serve with a configuration it cannot use', () => {
       ['unknown log level', { LOTPROOF_LOG_LEVEL: 'bogus' }, /LOTPROOF_LOG_LEVEL must be one of/],
       ['credentials in the public URL', { LOTPROOF_PUBLIC_URL: 'https://user:pw@lotproof.example' }, /must not contain a user name or password/],
       ['a query in the public URL', { LOTPROOF_PUBLIC_URL: 'https://lotproof.example/?a=1' }, /must not have a query or fragment/],
+      ['a trusted proxy by name', { LOTPROOF_TRUSTED_PROXIES: 'proxy.internal' }, /LOTPROOF_TRUSTED_PROXIES must be IP addresses or "loopback"/],
     ];
     try {
       for (const [what, env, message] of cases) {

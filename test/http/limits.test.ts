@@ -135,6 +135,40 @@ describe('limits over a real socket', () => {
   });
 });
 
+describe('limits behind a trusted reverse proxy, over a real socket', () => {
+  it('limits each forwarded client, and believes X-Forwarded-For only from the named proxy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lotproof-proxy-'));
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    const service = await startService(
+      configFromEnv({ LOTPROOF_DATA: dir, HOST: external ? '0.0.0.0' : '127.0.0.1', PORT: '0', LOTPROOF_RATE_READ: '2/2', LOTPROOF_TRUSTED_PROXIES: 'loopback' }),
+      { listen: true, quiet: true },
+    );
+    try {
+      const port = (service.server!.address() as { port: number }).port;
+      const statuses = async (host: string, forwardedFor?: string) => {
+        const out: number[] = [];
+        const headers: Record<string, string> = forwardedFor ? { 'x-forwarded-for': forwardedFor } : {};
+        for (let i = 0; i < 4; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`, { headers })).status);
+        return out;
+      };
+      // Through the proxy on this machine: each forwarded client has its own bucket.
+      expect(await statuses('127.0.0.1', '203.0.113.7')).toEqual([200, 200, 429, 429]);
+      expect(await statuses('127.0.0.1', '203.0.113.8')).toEqual([200, 200, 429, 429]);
+      // What a client wrote before the proxy's own entry changes nothing.
+      expect(await statuses('127.0.0.1', '198.51.100.1, 203.0.113.7')).toEqual([429, 429, 429, 429]);
+      // The proxy itself (no forwarded client) is still not limited.
+      expect(await statuses('127.0.0.1')).toEqual([200, 200, 200, 200]);
+      // A client that is not the proxy cannot pose as someone else, nor as the proxy's clients.
+      if (external) expect(await statuses(external, '203.0.113.99')).toEqual([200, 200, 429, 429]);
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('request bodies over a real Node server', () => {
   it('reads bodies from the Node stream: whole, chunked, over the limit, and keeps the connection', async () => {
     const { serve } = await import('@hono/node-server');
