@@ -152,6 +152,17 @@ function peakRssMb(pid: number): number {
   }
 }
 
+/** A process's resident memory now, in MiB: its own (anonymous) pages and mapped file pages, and its peak of both. */
+function residentMb(pid: number): { anon: number; file: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+    return { anon: kb('RssAnon'), file: kb('RssFile'), peak: kb('VmHWM') };
+  } catch {
+    return { anon: NaN, file: NaN, peak: NaN };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------------------------
@@ -704,11 +715,15 @@ async function main(): Promise<void> {
     add({ id: 'labels.serials', section: 'qr', what: '1,000-label sheet of distinct serial codes (AI 21), each its own QR symbol, rendered in-process (renderLabelSheet)', unit: 'ms', values: distinct, target: atMost(2000) });
     add({ id: 'labels.http', section: 'qr', what: '1,000-label sheet of one lot over HTTP (/labels/01/…?count=1000; one shared symbol)', unit: 'ms', values: sheet, target: atMost(2000), note: `${(sheetBytes / 1e6).toFixed(2)} MB of HTML` });
   });
+  // The service's memory after every read and 1,000-label sheet above: a log of N entries must
+  // not cost memory that grows with N.
+  const readsServerMb = residentMb(server!.child.pid!);
   await stop(server!.child);
 
   // --- The auditor -------------------------------------------------------------------------
   await phase('audit', async () => {
     const auditServer = await serve(dir, 'audit-server');
+    let auditServerMb = residentMb(NaN);
     const rates: number[] = [];
     const rss: number[] = [];
     const cpu: { auditor: number; server: number }[] = [];
@@ -737,6 +752,7 @@ async function main(): Promise<void> {
         say(`audit ${i + 1}: ${seconds.toFixed(1)} s, ${fmt(rates.at(-1)!)} entries/s, peak ${peak.toFixed(0)} MB`);
       }
     } finally {
+      auditServerMb = residentMb(auditServer.child.pid!);
       await stop(auditServer.child);
     }
     const { rate: verify2, what: verify2What } = verify2Limit();
@@ -753,6 +769,14 @@ async function main(): Promise<void> {
       note: `CPU per entry: auditor ${cpu.map((c) => perEntry(c.auditor)).join(' / ')} µs, the log serving it ${cpu.map((c) => perEntry(c.server)).join(' / ')} µs (a verify alone is ${(1e6 / (verify2 !== node2 ? med('limit.verify.sodium1') : med('limit.verify.node1'))).toFixed(0)} µs)`,
     });
     add({ id: 'audit.rss', section: 'audit', what: '`lotproof audit` peak resident memory (VmHWM)', unit: 'MB', values: rss, target: atMost(256), note: 'MiB, all threads' });
+    add({
+      id: 'serve.rss',
+      section: 'audit',
+      what: `the service's own resident memory (RssAnon) serving ${entries} entries: the reads phase's server, after every read above`,
+      unit: 'MB',
+      values: [readsServerMb.anon],
+      note: `MiB, all threads; besides it ${readsServerMb.file.toFixed(0)} MB of the database's mapped file pages (the kernel's page cache, shared, reclaimable), peak of both ${readsServerMb.peak.toFixed(0)} MB. The server that served the ${AUDIT_RUNS} audits: ${auditServerMb.anon.toFixed(0)} MB own, ${auditServerMb.file.toFixed(0)} MB mapped`,
+    });
   });
 
   // --- The peer ----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ const REQUIRED = [
   'labels.http',
   'audit.rate',
   'audit.rss',
+  'serve.rss',
 ];
 
 interface Report {
