@@ -73,6 +73,42 @@ describe('lotproof serve with a configuration it cannot use', () => {
   });
 });
 
+describe('lotproof serve logs', () => {
+  /** Serves with `level`, makes two requests, stops; returns the JSON lines it wrote. */
+  async function linesAt(level: string | undefined): Promise<{ msg?: string; route?: string; level?: number }[]> {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', PORT: '0', LOTPROOF_DATA: join(root, `logs-${level ?? 'default'}`) };
+    if (level) env.LOTPROOF_LOG_LEVEL = level;
+    else delete env.LOTPROOF_LOG_LEVEL;
+    const child = spawn(process.execPath, [LOTPROOF, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += String(d);
+        const m = /on port (\d+);/.exec(stdout);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stdout}`)));
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/log/checkpoint`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/no/such/page`)).status).toBe(404);
+    await new Promise<void>((resolve) => {
+      child.removeAllListeners('exit');
+      child.on('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  }
+
+  it('writes no line per request by default, and one per request at debug', async () => {
+    const quiet = await linesAt(undefined);
+    expect(quiet.some((l) => /serving log/.test(l.msg ?? ''))).toBe(true);
+    expect(quiet.filter((l) => l.msg === 'request')).toEqual([]);
+    const chatty = await linesAt('debug');
+    expect(chatty.filter((l) => l.msg === 'request').map((l) => l.route)).toEqual(expect.arrayContaining(['/log/checkpoint']));
+    expect(chatty.filter((l) => l.msg === 'request')).toHaveLength(2);
+  });
+});
+
 describe('a request too malformed to reach the app', () => {
   it('is answered as a problem document, like every other refusal', async () => {
     const service = await startService(configFromEnv({ LOTPROOF_DATA: join(root, 'malformed'), HOST: '127.0.0.1', PORT: '0' }), { listen: true, quiet: true });

@@ -26,7 +26,7 @@ describe('metrics and logs', () => {
     const operator = generateKeyPair();
     const ledger = createLedger({ store, clock, origin: 'm.test/log', operatorKey: operator, logKey: generateKeyPair(), checkpointIntervalMs: 5, observer: metrics.ledgerObserver });
     const lines: any[] = [];
-    const logger = { info: (o: object) => lines.push(o), error: (o: object) => lines.push(o) };
+    const logger = { debug: (o: object) => lines.push(o), error: (o: object) => lines.push(o) };
     const app = createApp({ ledger, clock, config: { publicUrl: 'https://m.test' }, metrics, logger, clientId: () => '203.0.113.5' });
     cleanups.push(() => {
       ledger.close();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lotproof-respond-'));
   store = openSqliteStore({ file: join(dir, 'db'), documentsDir: join(dir, 'docs') });
   ledger = createLedger({ store, clock, origin: 'r.test/log', operatorKey: operator, logKey: generateKeyPair(), checkpointIntervalMs: 5 });
-  const logger = { info: (o: object) => lines.push(o), error: (o: object) => lines.push(o) };
+  const logger = { debug: (o: object) => lines.push(o), error: (o: object) => lines.push(o) };
   app = createApp({ ledger, clock, config: { publicUrl: 'https://r.test' }, logger });
   await ledger.submit(sign(operator, 'operator', 'actor.register', { id: 'farm', role: 'producer', name: 'Farm', pub: toBase64(farm.publicKey) }));
   await new Promise<void>((resolve) => {
