@@ -73,11 +73,11 @@ const regText = await r.text();
 if (r.status !== 201) throw new Error(`register: ${r.status} ${regText}`);
 const fromSize = (JSON.parse(regText) as { seq: number }).seq;
 
-/** The sequencer's group-commit histogram from /metrics: transactions (one fsync each) and statements. */
-async function groups(): Promise<{ commits: number; statements: number }> {
+/** The sequencer's group-commit histogram from /metrics: transactions and statements, and the WAL's fdatasyncs (count, seconds). */
+async function groups(): Promise<{ commits: number; statements: number; syncs: number; syncSeconds: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const num = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { commits: num('lotproof_sequencer_group_size_count'), statements: num('lotproof_sequencer_group_size_sum') };
+  return { commits: num('lotproof_sequencer_group_size_count'), statements: num('lotproof_sequencer_group_size_sum'), syncs: num('lotproof_store_sync_seconds_count'), syncSeconds: num('lotproof_store_sync_seconds_sum') };
 }
 const before = values.bare ? undefined : await groups();
 const run = values.wrk ? await wrkAppend(base, bodies, C) : await nodeAppend(bodies);
@@ -113,6 +113,8 @@ if (values.bare) {
       checkpoints: cps.filter((c) => c.size > minSeq).length,
       groupCommits: after!.commits - before!.commits,
       meanGroup: Math.round(((after!.statements - before!.statements) / (after!.commits - before!.commits)) * 10) / 10,
+      syncs: after!.syncs - before!.syncs,
+      meanSyncMs: Math.round(((after!.syncSeconds - before!.syncSeconds) / (after!.syncs - before!.syncs)) * 1e5) / 100,
     }),
   );
 }

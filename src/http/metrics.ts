@@ -1,5 +1,5 @@
 // Prometheus metrics (prom-client): appends accepted or refused by code, sequencer group sizes,
-// time from integration to checkpoint, tree size, page views, request latencies, rate-limit
+// how long each group commit's fdatasync took, time from integration to checkpoint, tree size, page views, request latencies, rate-limit
 // refusals. Labels never carry client data; routes are labelled by their pattern.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LedgerObserver } from '../ledger/ledger.ts';
@@ -11,6 +11,12 @@ export class Metrics {
     name: 'lotproof_sequencer_group_size',
     help: 'Statements committed per sequencer transaction (group commit).',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+  readonly syncDuration = new Histogram({
+    name: 'lotproof_store_sync_seconds',
+    help: 'Time each fdatasync of the write-ahead log took; an acknowledged entry waited for one.',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
   readonly checkpointDelay = new Histogram({
@@ -40,6 +46,7 @@ export class Metrics {
       this.groupSize.observe(group);
       this.appends.inc({ outcome: 'accepted' }, accepted);
     },
+    synced: (seconds) => this.syncDuration.observe(seconds),
     checkpointed: (size, delayMs) => {
       this.treeSize.set(size);
       if (delayMs !== undefined) this.checkpointDelay.observe(delayMs / 1000);

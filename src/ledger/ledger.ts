@@ -21,6 +21,8 @@ export interface LedgerObserver {
   committed(group: number, accepted: number): void;
   /** A checkpoint of `size` leaves was signed, `delayMs` after the oldest entry it was the first to cover was integrated. */
   checkpointed(size: number, delayMs: number | undefined): void;
+  /** The sequencer made its committed groups durable (fdatasync of the WAL) in `seconds`. */
+  synced?(seconds: number): void;
 }
 
 export interface LedgerOptions {
@@ -116,6 +118,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
       maxBatch: opts.maxBatch ?? 512,
       maxQueue: opts.maxQueue ?? 8192,
       onFatal,
+      onSynced: (seconds) => opts.observer?.synced?.(seconds),
       stage: (appended) => {
         const group = integrator.stage(appended[0]!.seq, appended.map((a) => a.leaf));
         return () => integrator.staged(group);

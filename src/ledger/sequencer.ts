@@ -35,6 +35,8 @@ export interface SequencerOptions {
    * more with them (the tree's nodes); what it returns runs once the transaction committed.
    */
   stage?: (appended: Appended[]) => () => void;
+  /** Told how long each sync of the write-ahead log took (fdatasync), in seconds. */
+  onSynced?: (seconds: number) => void;
 }
 
 interface Pending {
@@ -148,9 +150,11 @@ export class Sequencer {
     if (this.#syncing || this.#unsynced.length === 0) return;
     this.#syncing = true;
     const upTo = this.#size;
+    const started = performance.now();
     this.#store.sync().then(
       () => {
         this.#syncing = false;
+        this.#opts.onSynced?.((performance.now() - started) / 1000);
         if (this.#failed) return;
         this.#acknowledge(upTo);
         this.#startSync();

@@ -48,6 +48,9 @@ describe('metrics and logs', () => {
     expect(text).toMatch(/lotproof_appends_total\{outcome="accepted"\} 3/);
     expect(text).toMatch(/lotproof_appends_total\{outcome="duplicate_batch"\} 1/);
     expect(text).toMatch(/lotproof_sequencer_group_size_count \d+/);
+    // Each group commit's fdatasync is timed; the registration and the batch each waited for one.
+    expect(Number(/lotproof_store_sync_seconds_count (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/lotproof_store_sync_seconds_sum ([0-9.e-]+)/.exec(text)?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/lotproof_checkpoint_delay_seconds_count [1-9]/);
     expect(text).toMatch(/lotproof_tree_size 3/);
     expect(text).toMatch(/lotproof_http_request_duration_seconds_count\{method="POST",route="\/v1\/entries",status="201"\} 2/);
