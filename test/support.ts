@@ -8,7 +8,7 @@ import { toBase64 } from '../src/core/bytes.ts';
 import { generateKeyPair, type KeyPair } from '../src/core/ed25519.ts';
 import { signStatement, type Statement, type StatementType, type Submission } from '../src/core/statement.ts';
 import { formatTime } from '../src/core/time.ts';
-import { createLedger, type Ledger } from '../src/ledger/ledger.ts';
+import { createLedger, type Ledger, type LedgerObserver } from '../src/ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite.ts';
 import { createApp } from '../src/http/app.ts';
 import type { Clock } from '../src/ledger/clock.ts';
@@ -45,7 +45,7 @@ export interface Harness {
   close(): void;
 }
 
-export function makeHarness(opts: { checkpointIntervalMs?: number; checkPool?: CheckPool; onFatal?: (e: Error) => void } = {}): Harness {
+export function makeHarness(opts: { checkpointIntervalMs?: number; checkPool?: CheckPool; onFatal?: (e: Error) => void; observer?: LedgerObserver } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'lotproof-test-'));
   const store = openSqliteStore({ file: join(dir, 'lotproof.db'), documentsDir: join(dir, 'documents') });
   const clock = new TestClock();
@@ -60,6 +60,7 @@ export function makeHarness(opts: { checkpointIntervalMs?: number; checkPool?: C
     checkpointIntervalMs: opts.checkpointIntervalMs ?? 5,
     checkPool: opts.checkPool,
     onFatal: opts.onFatal,
+    observer: opts.observer,
   });
   const app = createApp({ ledger, clock, config: { publicUrl: 'https://lotproof.test' } });
   const operator = { id: 'operator', key: operatorKey };

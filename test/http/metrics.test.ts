@@ -12,7 +12,7 @@ import { toBase64 } from '../../src/core/bytes.ts';
 import { signStatement } from '../../src/core/statement.ts';
 import { formatTime } from '../../src/core/time.ts';
 import { randomBytes } from 'node:crypto';
-import { TestClock, batchBody } from '../support.ts';
+import { TestClock, batchBody, makeHarness } from '../support.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
@@ -60,5 +60,26 @@ describe('metrics and logs', () => {
     const dump = JSON.stringify(lines);
     expect(dump).not.toContain('203.0.113.5');
     expect(dump).not.toContain('SecretPhone');
+  });
+});
+
+describe('a failing metrics observer', () => {
+  it('cannot keep an entry from being acknowledged', async () => {
+    const synced: number[] = [];
+    const h = makeHarness({
+      observer: {
+        committed: () => {},
+        checkpointed: () => {},
+        synced: (s) => {
+          synced.push(s);
+          throw new Error('observer broke');
+        },
+      },
+    });
+    cleanups.push(() => h.close());
+    const farm = await h.register('farm', 'producer');
+    const res = await h.app.request('/v1/entries', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(h.sign(farm, 'batch.create', batchBody('OBS1'))) });
+    expect(res.status).toBe(201);
+    expect(synced.length).toBeGreaterThanOrEqual(2);
   });
 });
