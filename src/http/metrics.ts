@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client): appends accepted or refused by code, sequencer group sizes,
-// how long each group commit's fdatasync took, time from integration to checkpoint, tree size, page views, request latencies, rate-limit
-// refusals. Labels never carry client data; routes are labelled by their pattern.
+// how long each fdatasync of the WAL took, time from integration to checkpoint, tree size, page
+// views, request latencies, rate-limit refusals. Labels never carry client data; routes are
+// labelled by their pattern.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LedgerObserver } from '../ledger/ledger.ts';
 
