@@ -10,8 +10,8 @@ import { systemClock, type Clock } from './ledger/clock.ts';
 import { createLedger, type Ledger } from './ledger/ledger.ts';
 import { openSqliteStore, type SqliteStore } from './store/sqlite.ts';
 import { createApp } from './http/app.ts';
-import { DEFAULT_LIMITS, parseRateLimit, type Limits, type RateLimit } from './http/ratelimit.ts';
-import { clientAddress, parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
+import { DEFAULT_LIMITS, isLoopback, parseRateLimit, type Limits, type RateLimit } from './http/ratelimit.ts';
+import { clientAddress, MAX_PROXIES, parseTrustedProxies, type TrustedProxies } from './http/client-address.ts';
 import { KeyFileError, loadOrCreateKeyFile } from './cli/keyfile.ts';
 import { runCli } from './cli/cli.ts';
 import { UsageError } from './cli/command.ts';
@@ -74,7 +74,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceConf
   let trustedProxies: TrustedProxies | undefined;
   if (env.LOTPROOF_TRUSTED_PROXIES) {
     trustedProxies = parseTrustedProxies(env.LOTPROOF_TRUSTED_PROXIES);
-    if (!trustedProxies) throw new ConfigError(`LOTPROOF_TRUSTED_PROXIES must be IP addresses or "loopback", separated by commas, not ${JSON.stringify(env.LOTPROOF_TRUSTED_PROXIES)}`);
+    if (!trustedProxies) {
+      const given = env.LOTPROOF_TRUSTED_PROXIES;
+      throw new ConfigError(`LOTPROOF_TRUSTED_PROXIES must be at most ${MAX_PROXIES} IP addresses (no names, ranges, ports or zones) or "loopback", separated by commas, not ${JSON.stringify(given.length > 120 ? `${given.slice(0, 120)}…` : given)}`);
+    }
   }
   const host = env.HOST || '0.0.0.0';
   if (!/^[A-Za-z0-9.:%_-]{1,253}$/.test(host)) throw new ConfigError(`HOST must be an IP address or a host name, not ${JSON.stringify(host)}`);
@@ -247,6 +250,7 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
     store.close();
     throw e;
   }
+  let warnedProxy = false;
   const app = createApp({
     ledger,
     clock,
@@ -268,7 +272,13 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
       } catch {
         peer = 'unknown';
       }
-      return clientAddress(peer, c.req.header('x-forwarded-for'), config.trustedProxies);
+      const forwardedFor = c.req.header('x-forwarded-for');
+      if (!config.trustedProxies && !warnedProxy && forwardedFor !== undefined && isLoopback(peer)) {
+        // Loopback is not rate limited: behind a proxy on this machine, no client would be.
+        warnedProxy = true;
+        logger.warn('lotproof: requests from this machine carry X-Forwarded-For, so a reverse proxy is in front; its clients are not rate limited until LOTPROOF_TRUSTED_PROXIES names it (e.g. loopback)');
+      }
+      return clientAddress(peer, forwardedFor, config.trustedProxies);
     },
   });
   const service: Service = {

@@ -16,21 +16,34 @@ export interface TrustedProxies {
   addresses: ReadonlySet<string>;
 }
 
-/** Lower-cased, an IPv4-mapped IPv6 address as its IPv4 form; undefined if not an IP address. */
-function canonical(address: string): string | undefined {
-  const a = address.toLowerCase();
-  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
-  if (isIP(v4) === 4) return v4;
-  return isIP(a) === 6 ? a : undefined;
+/** Most proxies LOTPROOF_TRUSTED_PROXIES may name, and most X-Forwarded-For hops read. */
+export const MAX_PROXIES = 64;
+const MAX_HOPS = 32;
+
+/**
+ * An IP address in one spelling: IPv4 dotted, IPv6 compressed and lower-case (RFC 5952, as the
+ * URL parser writes it), an IPv4-mapped IPv6 address as its IPv4 form. Undefined for anything
+ * else, a zone id included.
+ */
+export function canonicalAddress(address: string): string | undefined {
+  if (isIP(address) === 4) return address;
+  if (isIP(address) !== 6 || address.includes('%')) return undefined;
+  const v6 = new URL(`http://[${address}]`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
+  if (!mapped) return v6;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
 /**
  * Parses LOTPROOF_TRUSTED_PROXIES: comma-separated IP addresses, and the word `loopback` for a
- * proxy on the same machine. Returns undefined for anything else (a name, a range, a port).
+ * proxy on the same machine. Returns undefined for anything else (a name, a range, a port, a
+ * zone id, an unspecified address such as 0.0.0.0, more than MAX_PROXIES items).
  */
 export function parseTrustedProxies(s: string): TrustedProxies | undefined {
   const items = s.split(',').map((x) => x.trim());
-  if (items.length === 0 || items.length > 64) return undefined;
+  if (items.length > MAX_PROXIES) return undefined;
   let loopback = false;
   const addresses = new Set<string>();
   for (const item of items) {
@@ -38,15 +51,15 @@ export function parseTrustedProxies(s: string): TrustedProxies | undefined {
       loopback = true;
       continue;
     }
-    const a = canonical(item);
-    if (a === undefined) return undefined;
+    const a = canonicalAddress(item);
+    if (a === undefined || a === '0.0.0.0' || a === '::') return undefined;
     addresses.add(a);
   }
   return { loopback, addresses };
 }
 
 function trusted(proxies: TrustedProxies, address: string): boolean {
-  const a = canonical(address);
+  const a = canonicalAddress(address);
   return a !== undefined && ((proxies.loopback && isLoopback(a)) || proxies.addresses.has(a));
 }
 
@@ -54,25 +67,27 @@ function trusted(proxies: TrustedProxies, address: string): boolean {
 function hop(entry: string): string | undefined {
   const e = entry.trim();
   const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(e);
-  if (bracketed) return canonical(bracketed[1]!);
+  if (bracketed) return canonicalAddress(bracketed[1]!);
   const v4port = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(e);
-  return canonical(v4port ? v4port[1]! : e);
+  return canonicalAddress(v4port ? v4port[1]! : e);
 }
 
 /**
- * The client's address: the socket's peer, or, when that peer is a trusted proxy, the first
- * address in X-Forwarded-For, from the right, that is not one. A malformed entry ends the walk
- * at the last address known good, so junk never becomes a client's identity.
+ * The client: the socket's peer, or, when that peer is a trusted proxy, the first address in
+ * X-Forwarded-For, from the right, that is not one. When the header names no such address
+ * (missing, malformed, or only proxies), the request is the proxy's own: `proxy <address>`,
+ * one client that is never a loopback address, so that traffic through a proxy on this machine
+ * is never exempt from the limits (ratelimit.ts) and junk never becomes a client's identity.
  */
 export function clientAddress(peer: string, forwardedFor: string | undefined, proxies: TrustedProxies | undefined): string {
-  if (!proxies || forwardedFor === undefined || !trusted(proxies, peer)) return peer;
-  let client = peer;
-  const hops = forwardedFor.split(',');
-  for (let i = hops.length - 1; i >= 0 && i >= hops.length - 32; i--) {
+  if (!proxies || !trusted(proxies, peer)) return peer;
+  let last = peer;
+  const hops = forwardedFor?.split(',') ?? [];
+  for (let i = hops.length - 1; i >= 0 && i >= hops.length - MAX_HOPS; i--) {
     const a = hop(hops[i]!);
     if (a === undefined) break;
-    client = a;
-    if (!trusted(proxies, a)) break;
+    if (!trusted(proxies, a)) return a;
+    last = a;
   }
-  return client;
+  return `proxy ${canonicalAddress(last) ?? last}`;
 }

@@ -16,7 +16,7 @@ export class Metrics {
   });
   readonly syncDuration = new Histogram({
     name: 'lotproof_store_sync_seconds',
-    help: 'Time each fdatasync of the write-ahead log took; an acknowledged entry waited for one.',
+    help: 'Time from asking for an fdatasync of the write-ahead log until it was seen done (the thread pool\'s queue included); every acknowledged entry waited for one.',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });

@@ -4,7 +4,8 @@
 // Clients on the service's own machine (loopback) are not limited: that is the operator, its
 // monitoring, or a reverse proxy in front, behind which every shopper would share one address
 // and so one bucket. Behind a proxy named in LOTPROOF_TRUSTED_PROXIES the client is the address
-// the proxy forwards (client-address.ts), and is limited as any other.
+// the proxy forwards (client-address.ts), and is limited as any other; a request through it that
+// names no client is the proxy's own, one client, also limited.
 import { createHmac, randomBytes } from 'node:crypto';
 import { LedgerError } from '../core/errors.ts';
 

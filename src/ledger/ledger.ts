@@ -118,14 +118,7 @@ export function createLedger(opts: LedgerOptions): Ledger {
       maxBatch: opts.maxBatch ?? 512,
       maxQueue: opts.maxQueue ?? 8192,
       onFatal,
-      onSynced: (seconds) => {
-        // A metric must never keep entries from being acknowledged.
-        try {
-          opts.observer?.synced?.(seconds);
-        } catch {
-          // ignored
-        }
-      },
+      onSynced: (seconds) => opts.observer?.synced?.(seconds),
       stage: (appended) => {
         const group = integrator.stage(appended[0]!.seq, appended.map((a) => a.leaf));
         return () => integrator.staged(group);

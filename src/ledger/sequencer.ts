@@ -35,7 +35,7 @@ export interface SequencerOptions {
    * more with them (the tree's nodes); what it returns runs once the transaction committed.
    */
   stage?: (appended: Appended[]) => () => void;
-  /** Told how long each sync of the write-ahead log took (fdatasync), in seconds. */
+  /** Told how long each sync of the write-ahead log took (fdatasync), in seconds; what it throws is ignored. */
   onSynced?: (seconds: number) => void;
 }
 
@@ -154,7 +154,11 @@ export class Sequencer {
     this.#store.sync().then(
       () => {
         this.#syncing = false;
-        this.#opts.onSynced?.((performance.now() - started) / 1000);
+        try {
+          this.#opts.onSynced?.((performance.now() - started) / 1000);
+        } catch {
+          // A metric must never keep entries from being acknowledged.
+        }
         if (this.#failed) return;
         this.#acknowledge(upTo);
         this.#startSync();

@@ -41,7 +41,7 @@ describe('lotproof serve with a configuration it cannot use', () => {
       ['unknown log level', { LOTPROOF_LOG_LEVEL: 'bogus' }, /LOTPROOF_LOG_LEVEL must be one of/],
       ['credentials in the public URL', { LOTPROOF_PUBLIC_URL: 'https://user:pw@lotproof.example' }, /must not contain a user name or password/],
       ['a query in the public URL', { LOTPROOF_PUBLIC_URL: 'https://lotproof.example/?a=1' }, /must not have a query or fragment/],
-      ['a trusted proxy by name', { LOTPROOF_TRUSTED_PROXIES: 'proxy.internal' }, /LOTPROOF_TRUSTED_PROXIES must be IP addresses or "loopback"/],
+      ['a trusted proxy by name', { LOTPROOF_TRUSTED_PROXIES: 'proxy.internal' }, /LOTPROOF_TRUSTED_PROXIES must be at most 64 IP addresses \(no names, ranges, ports or zones\) or "loopback"/],
     ];
     try {
       for (const [what, env, message] of cases) {
@@ -75,8 +75,8 @@ describe('lotproof serve with a configuration it cannot use', () => {
 
 describe('lotproof serve logs', () => {
   /** Serves with `level`, makes two requests, stops; returns the JSON lines it wrote. */
-  async function linesAt(level: string | undefined): Promise<{ msg?: string; route?: string; level?: number }[]> {
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', PORT: '0', LOTPROOF_DATA: join(root, `logs-${level ?? 'default'}`) };
+  async function linesAt(level: string | undefined, more: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<{ msg?: string; route?: string; level?: number }[]> {
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), HOST: '127.0.0.1', PORT: '0', LOTPROOF_DATA: mkdtempSync(join(root, 'logs-')), ...more };
     if (level) env.LOTPROOF_LOG_LEVEL = level;
     else delete env.LOTPROOF_LOG_LEVEL;
     const child = spawn(process.execPath, [LOTPROOF, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -89,8 +89,8 @@ describe('lotproof serve logs', () => {
       });
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stdout}`)));
     });
-    expect((await fetch(`http://127.0.0.1:${port}/log/checkpoint`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/no/such/page`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/log/checkpoint`, { headers })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/no/such/page`, { headers })).status).toBe(404);
     await new Promise<void>((resolve) => {
       child.removeAllListeners('exit');
       child.on('exit', () => resolve());
@@ -106,6 +106,14 @@ describe('lotproof serve logs', () => {
     const chatty = await linesAt('debug');
     expect(chatty.filter((l) => l.msg === 'request').map((l) => l.route)).toEqual(expect.arrayContaining(['/log/checkpoint']));
     expect(chatty.filter((l) => l.msg === 'request')).toHaveLength(2);
+  });
+
+  it('warns once when a proxy on this machine forwards clients it is not told to trust', async () => {
+    const proxied = { 'x-forwarded-for': '203.0.113.7' };
+    const warned = (lines: { msg?: string }[]) => lines.filter((l) => /LOTPROOF_TRUSTED_PROXIES/.test(l.msg ?? ''));
+    expect(warned(await linesAt(undefined, {}, proxied))).toHaveLength(1);
+    expect(warned(await linesAt(undefined, { LOTPROOF_TRUSTED_PROXIES: 'loopback' }, proxied))).toHaveLength(0);
+    expect(warned(await linesAt(undefined))).toHaveLength(0);
   });
 });
 

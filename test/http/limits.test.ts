@@ -110,61 +110,81 @@ describe('rate limits', () => {
   });
 });
 
-describe('limits over a real socket', () => {
-  const external = Object.values(networkInterfaces())
-    .flat()
-    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+/** This machine's own non-loopback IPv4 address: a client that is not loopback, over a real socket. */
+const external = Object.values(networkInterfaces())
+  .flat()
+  .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
 
-  it('identifies a client by its socket address: loopback unlimited, another address limited', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lotproof-limits-'));
-    const service = await startService(configFromEnv({ LOTPROOF_DATA: dir, HOST: external ? '0.0.0.0' : '127.0.0.1', PORT: '0', LOTPROOF_RATE_READ: '2/2' }), { listen: true, quiet: true });
-    try {
-      const port = (service.server!.address() as { port: number }).port;
-      const statuses = async (host: string) => {
-        const out: number[] = [];
-        for (let i = 0; i < 6; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`)).status);
-        return out;
-      };
-      expect(await statuses('127.0.0.1')).toEqual([200, 200, 200, 200, 200, 200]);
-      // This machine's own non-loopback address is a different client, as a remote one is.
-      if (external) expect(await statuses(external)).toEqual([200, 200, 429, 429, 429, 429]);
-    } finally {
+/** Starts the service on a fresh directory with `env`, listening where `external` can reach it. */
+async function listening(env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'lotproof-limits-'));
+  const service = await startService(configFromEnv({ LOTPROOF_DATA: dir, HOST: external ? '0.0.0.0' : '127.0.0.1', PORT: '0', LOTPROOF_RATE_READ: '2/2', ...env }), { listen: true, quiet: true });
+  const port = (service.server!.address() as { port: number }).port;
+  /** Statuses of `n` GETs from `host`, with X-Forwarded-For when given. */
+  const statuses = async (host: string, forwardedFor?: string, n = 4) => {
+    const out: number[] = [];
+    const headers: Record<string, string> = forwardedFor !== undefined ? { 'x-forwarded-for': forwardedFor } : {};
+    for (let i = 0; i < n; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`, { headers })).status);
+    return out;
+  };
+  return {
+    statuses,
+    async close() {
       await service.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('limits over a real socket', () => {
+  it('does not limit a client on this machine (loopback), even one sending X-Forwarded-For', async () => {
+    const s = await listening({});
+    try {
+      expect(await s.statuses('127.0.0.1', undefined, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(await s.statuses('127.0.0.1', '203.0.113.7', 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it.skipIf(!external)('limits a client that is not loopback, and ignores its X-Forwarded-For', async () => {
+    const s = await listening({});
+    try {
+      expect(await s.statuses(external!, undefined, 6)).toEqual([200, 200, 429, 429, 429, 429]);
+      expect(await s.statuses(external!, '203.0.113.50')).toEqual([429, 429, 429, 429]);
+    } finally {
+      await s.close();
     }
   });
 });
 
 describe('limits behind a trusted reverse proxy, over a real socket', () => {
-  it('limits each forwarded client, and believes X-Forwarded-For only from the named proxy', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lotproof-proxy-'));
-    const external = Object.values(networkInterfaces())
-      .flat()
-      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
-    const service = await startService(
-      configFromEnv({ LOTPROOF_DATA: dir, HOST: external ? '0.0.0.0' : '127.0.0.1', PORT: '0', LOTPROOF_RATE_READ: '2/2', LOTPROOF_TRUSTED_PROXIES: 'loopback' }),
-      { listen: true, quiet: true },
-    );
+  it('limits each forwarded client, and the proxy\'s own requests as one client', async () => {
+    const s = await listening({ LOTPROOF_TRUSTED_PROXIES: 'loopback' });
     try {
-      const port = (service.server!.address() as { port: number }).port;
-      const statuses = async (host: string, forwardedFor?: string) => {
-        const out: number[] = [];
-        const headers: Record<string, string> = forwardedFor ? { 'x-forwarded-for': forwardedFor } : {};
-        for (let i = 0; i < 4; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`, { headers })).status);
-        return out;
-      };
       // Through the proxy on this machine: each forwarded client has its own bucket.
-      expect(await statuses('127.0.0.1', '203.0.113.7')).toEqual([200, 200, 429, 429]);
-      expect(await statuses('127.0.0.1', '203.0.113.8')).toEqual([200, 200, 429, 429]);
+      expect(await s.statuses('127.0.0.1', '203.0.113.7')).toEqual([200, 200, 429, 429]);
+      expect(await s.statuses('127.0.0.1', '203.0.113.8')).toEqual([200, 200, 429, 429]);
       // What a client wrote before the proxy's own entry changes nothing.
-      expect(await statuses('127.0.0.1', '198.51.100.1, 203.0.113.7')).toEqual([429, 429, 429, 429]);
-      // The proxy itself (no forwarded client) is still not limited.
-      expect(await statuses('127.0.0.1')).toEqual([200, 200, 200, 200]);
-      // A client that is not the proxy cannot pose as someone else, nor as the proxy's clients.
-      if (external) expect(await statuses(external, '203.0.113.99')).toEqual([200, 200, 429, 429]);
+      expect(await s.statuses('127.0.0.1', '198.51.100.1, 203.0.113.7')).toEqual([429, 429, 429, 429]);
+      // A request through the proxy that names no client (no header, junk) is the proxy's own:
+      // one client, limited, never the unlimited local machine.
+      expect(await s.statuses('127.0.0.1')).toEqual([200, 200, 429, 429]);
+      expect(await s.statuses('127.0.0.1', 'unknown')).toEqual([429, 429, 429, 429]);
     } finally {
-      await service.close();
-      rmSync(dir, { recursive: true, force: true });
+      await s.close();
+    }
+  });
+
+  it.skipIf(!external)('does not believe X-Forwarded-For from a peer that is not a named proxy', async () => {
+    const s = await listening({ LOTPROOF_TRUSTED_PROXIES: 'loopback' });
+    try {
+      expect(await s.statuses(external!, '203.0.113.99')).toEqual([200, 200, 429, 429]);
+      expect(await s.statuses(external!, '203.0.113.98')).toEqual([429, 429, 429, 429]);
+      // Nor does it use up the allowance of the client it names.
+      expect(await s.statuses('127.0.0.1', '203.0.113.99')).toEqual([200, 200, 429, 429]);
+    } finally {
+      await s.close();
     }
   });
 });
