@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Metrics } from './http/metrics.ts';
 import { problemBody } from './http/problem.ts';
+import { requestHeader } from './http/respond.ts';
 import { createCheckPool, type CheckPool } from './ledger/check-pool.ts';
 import { availableParallelism } from 'node:os';
 import { createServer as createNetServer } from 'node:net';
@@ -272,7 +273,7 @@ async function openService(config: ServiceConfig, opts: { listen?: boolean; quie
       } catch {
         peer = 'unknown';
       }
-      const forwardedFor = c.req.header('x-forwarded-for');
+      const forwardedFor = requestHeader(c, 'x-forwarded-for');
       if (!config.trustedProxies && !warnedProxy && forwardedFor !== undefined && isLoopback(peer)) {
         // Loopback is not rate limited: behind a proxy on this machine, no client would be.
         warnedProxy = true;

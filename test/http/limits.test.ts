@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { toBase64 } from '../../src/core/bytes.ts';
 import { generateKeyPair } from '../../src/core/ed25519.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -127,8 +128,19 @@ async function listening(env: Record<string, string>) {
     for (let i = 0; i < n; i++) out.push((await fetch(`http://${host}:${port}/log/checkpoint`, { headers })).status);
     return out;
   };
+  /** The status of one GET sending X-Forwarded-For as separate header lines. */
+  const repeated = (lines: string[]) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/log/checkpoint', headers: { 'x-forwarded-for': lines } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
   return {
     statuses,
+    repeated,
     async close() {
       await service.close();
       rmSync(dir, { recursive: true, force: true });
@@ -167,6 +179,9 @@ describe('limits behind a trusted reverse proxy, over a real socket', () => {
       expect(await s.statuses('127.0.0.1', '203.0.113.8')).toEqual([200, 200, 429, 429]);
       // What a client wrote before the proxy's own entry changes nothing.
       expect(await s.statuses('127.0.0.1', '198.51.100.1, 203.0.113.7')).toEqual([429, 429, 429, 429]);
+      // Nor when it comes as a header line of its own: the lines are read in order, as one list.
+      expect(await s.repeated(['198.51.100.1', '203.0.113.7'])).toBe(429);
+      expect(await s.repeated(['203.0.113.7', '198.51.100.77'])).toBe(200);
       // A request through the proxy that names no client (no header, junk) is the proxy's own:
       // one client, limited, never the unlimited local machine.
       expect(await s.statuses('127.0.0.1')).toEqual([200, 200, 429, 429]);
