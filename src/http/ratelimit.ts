@@ -99,10 +99,14 @@ export const NO_LIMITS: Limits = {
   actorWrite: { perSecond: 0, burst: 0 },
 };
 
-/** Whether `address` (as a socket reports it) is this machine's loopback: 127.0.0.0/8 or ::1. */
+/**
+ * Whether `address` is this machine's loopback, 127.0.0.0/8 or ::1, as a socket reports it or
+ * as client-address.ts canonicalAddress spells it (both write ::1 compressed). On every
+ * request, so a string test rather than a parse.
+ */
 export function isLoopback(address: string): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1' || address === '0:0:0:0:0:0:0:1';
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1';
 }
 
 /** Parses `RATE[/BURST]` (requests per second; 0 turns the limit off). */
